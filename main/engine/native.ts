@@ -1,0 +1,45 @@
+// Typed face of the native engine (native/src/binding). Loaded once, lazily.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeTypeInfo {
+  id: number;
+  name: string;
+  blockSize: number;
+  typeSize: number;
+  quantized: boolean;
+  simdQuantize: boolean;
+  simdDequantize: boolean;
+}
+
+export type SimdLevelName = 'scalar' | 'avx2' | 'avx512';
+
+export interface NativeBinding {
+  typeInfo(): NativeTypeInfo[];
+  quantize(type: string, src: Float32Array, nrows: number, nPerRow: number, importance?: Float32Array | null): Uint8Array;
+  dequantize(type: string, src: Uint8Array, n: number): Float32Array;
+  simdLevel(): SimdLevelName;
+  setSimdLevel(level: SimdLevelName): SimdLevelName;
+}
+
+let cached: NativeBinding | undefined;
+const requireNative = createRequire(import.meta.url);
+
+// The source (main/engine) and the build (dist/main/engine) both find the addon by walking up
+// to the directory that holds native/build.
+function addonPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'native', 'build', 'Release', 'lowbit.node');
+    if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('the native engine is not built: run `npm install` (or `npm run build:native`)');
+}
+
+export function native(): NativeBinding {
+  cached ??= requireNative(addonPath()) as NativeBinding;
+  return cached;
+}

@@ -1,0 +1,11 @@
+#include "bindings.h"
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  lowbit::binding::InitFormats(env, exports);
+  lowbit::binding::InitEngine(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(lowbit, Init)
