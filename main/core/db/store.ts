@@ -1,0 +1,214 @@
+// The studio's SQLite store. One process owns writes; WAL lets readers (the UI) run beside it.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { migrate } from './migrate.js';
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface ProjectRow {
+  id: number;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ModelRecord {
+  projectId?: number | null;
+  path: string;
+  sha256: string;
+  format: string;
+  architecture: string;
+  bytes: number;
+  tensors: Array<{ name: string; type: string; ne: number[]; nbytes: number }>;
+}
+
+export interface RunRow {
+  id: number;
+  project_id: number | null;
+  model_id: number | null;
+  text_set_id: number | null;
+  kind: string;
+  params: unknown;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  timings: Record<string, number> | null;
+  results: unknown;
+  error: string | null;
+}
+
+export interface TensorStat {
+  tensor: string;
+  layer: number | null;
+  kind: string;
+  type: string;
+  bytes: number;
+  error?: number | null;
+  activations?: number | null;
+  metrics?: Record<string, unknown>;
+}
+
+export interface TextSetRecord {
+  projectId?: number | null;
+  purpose: 'calibration' | 'evaluation';
+  sourcePath: string;
+  sourceSha256: string;
+  params: Record<string, unknown>;
+  nTokens: number;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+const parse = (s: string | null) => (s === null ? null : JSON.parse(s));
+
+function rowToRun(r: Record<string, unknown>): RunRow {
+  return {
+    ...(r as unknown as RunRow),
+    params: parse(r.params as string),
+    timings: parse(r.timings as string | null),
+    results: parse(r.results as string | null),
+  };
+}
+
+export class Store {
+  readonly db: Database.Database;
+  /** runs that a previous process left 'running' and that were marked 'interrupted' at open */
+  readonly interruptedAtOpen: number;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.interruptedAtOpen = this.db
+      .prepare(`UPDATE runs SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+                error = COALESCE(error, 'the process ended before the run finished') WHERE status = 'running'`)
+      .run().changes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // projects
+  createProject(name: string): ProjectRow {
+    if (!name.trim()) throw new Error('a project needs a name');
+    const id = this.db.prepare('INSERT INTO projects (name) VALUES (?)').run(name.trim()).lastInsertRowid;
+    return this.project(Number(id))!;
+  }
+
+  project(id: number): ProjectRow | undefined {
+    return this.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+  }
+
+  projects(): ProjectRow[] {
+    return this.db.prepare('SELECT * FROM projects ORDER BY updated_at DESC, id DESC').all() as ProjectRow[];
+  }
+
+  renameProject(id: number, name: string): void {
+    if (!name.trim()) throw new Error('a project needs a name');
+    const r = this.db
+      .prepare(`UPDATE projects SET name = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`)
+      .run(name.trim(), id);
+    if (!r.changes) throw new Error(`no project with id ${id}`);
+  }
+
+  deleteProject(id: number): void {
+    this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+  }
+
+  // models
+  addModel(m: ModelRecord): number {
+    const existing = this.db
+      .prepare('SELECT id FROM models WHERE sha256 = ? AND path = ? AND project_id IS ?')
+      .get(m.sha256, m.path, m.projectId ?? null) as { id: number } | undefined;
+    if (existing) return existing.id;
+    const r = this.db
+      .prepare(
+        'INSERT INTO models (project_id, path, sha256, format, architecture, bytes, tensors) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(m.projectId ?? null, m.path, m.sha256, m.format, m.architecture, m.bytes, JSON.stringify(m.tensors));
+    return Number(r.lastInsertRowid);
+  }
+
+  model(id: number): (ModelRecord & { id: number }) | undefined {
+    const r = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    if (!r) return undefined;
+    return {
+      id: r.id as number,
+      projectId: r.project_id as number | null,
+      path: r.path as string,
+      sha256: r.sha256 as string,
+      format: r.format as string,
+      architecture: r.architecture as string,
+      bytes: r.bytes as number,
+      tensors: JSON.parse(r.tensors as string),
+    };
+  }
+
+  // text sets
+  addTextSet(t: TextSetRecord): number {
+    const r = this.db
+      .prepare('INSERT INTO text_sets (project_id, purpose, source_path, source_sha256, params, n_tokens) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(t.projectId ?? null, t.purpose, t.sourcePath, t.sourceSha256, JSON.stringify(t.params), t.nTokens);
+    return Number(r.lastInsertRowid);
+  }
+
+  // runs
+  startRun(r: { kind: string; params: unknown; projectId?: number | null; modelId?: number | null; textSetId?: number | null }): number {
+    const res = this.db
+      .prepare(`INSERT INTO runs (project_id, model_id, text_set_id, kind, params, status) VALUES (?, ?, ?, ?, ?, 'running')`)
+      .run(r.projectId ?? null, r.modelId ?? null, r.textSetId ?? null, r.kind, JSON.stringify(r.params));
+    return Number(res.lastInsertRowid);
+  }
+
+  finishRun(id: number, status: Exclude<RunStatus, 'running'>, out: { results?: unknown; timings?: Record<string, number>; error?: string }): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?, results = ?, timings = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
+      )
+      .run(status, json(out.results), json(out.timings), out.error ?? null, id);
+  }
+
+  run(id: number): RunRow | undefined {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return r && rowToRun(r);
+  }
+
+  runs(filter: { projectId?: number; limit?: number } = {}): RunRow[] {
+    const rows =
+      filter.projectId === undefined
+        ? this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(filter.limit ?? 1000)
+        : this.db.prepare('SELECT * FROM runs WHERE project_id = ? ORDER BY id DESC LIMIT ?').all(filter.projectId, filter.limit ?? 1000);
+    return (rows as Record<string, unknown>[]).map(rowToRun);
+  }
+
+  // per-tensor statistics
+  addTensorStats(runId: number, stats: TensorStat[]): void {
+    const ins = this.db.prepare(
+      `INSERT OR REPLACE INTO tensor_stats (run_id, tensor, layer, kind, type, bytes, error, activations, metrics)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const s of stats)
+        ins.run(runId, s.tensor, s.layer, s.kind, s.type, s.bytes, s.error ?? null, s.activations ?? null, json(s.metrics));
+    })();
+  }
+
+  tensorStats(runId: number): TensorStat[] {
+    const rows = this.db.prepare('SELECT * FROM tensor_stats WHERE run_id = ? ORDER BY id').all(runId) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      tensor: r.tensor as string,
+      layer: r.layer as number | null,
+      kind: r.kind as string,
+      type: r.type as string,
+      bytes: r.bytes as number,
+      error: r.error as number | null,
+      activations: r.activations as number | null,
+      metrics: parse(r.metrics as string | null) ?? undefined,
+    }));
+  }
+}

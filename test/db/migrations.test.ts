@@ -1,0 +1,54 @@
+// Each migration is tested the same way: migrate to N−1, insert data, migrate to N, assert.
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { describe, it } from 'node:test';
+
+import { LATEST_VERSION, MIGRATIONS, migrate, schemaVersion } from '../../main/core/db/migrate.js';
+
+const tables = (db: Database.Database) =>
+  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+
+describe('migrations', () => {
+  it('are numbered 1..N and the latest is applied by default', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    assert.equal(schemaVersion(db), LATEST_VERSION);
+    assert.equal(MIGRATIONS.length, LATEST_VERSION);
+  });
+
+  it('001 creates projects, models, text sets and runs', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0);
+    assert.deepEqual(tables(db), []);
+    migrate(db, 1);
+    assert.deepEqual(tables(db), ['models', 'projects', 'runs', 'text_sets']);
+    db.prepare(`INSERT INTO projects (name) VALUES ('p')`).run();
+    db.prepare(`INSERT INTO runs (project_id, kind, params, status) VALUES (1, 'eval', '{}', 'running')`).run();
+    assert.throws(() => db.prepare(`INSERT INTO runs (kind, params, status) VALUES ('eval', '{}', 'bogus')`).run(), /CHECK/);
+  });
+
+  it('002 keeps existing runs and adds per-tensor statistics', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 1);
+    db.prepare(`INSERT INTO projects (name) VALUES ('p')`).run();
+    db.prepare(`INSERT INTO runs (project_id, kind, params, status) VALUES (1, 'eval', '{"ctx":256}', 'done')`).run();
+    migrate(db, 2);
+    const run = db.prepare('SELECT * FROM runs').get() as Record<string, unknown>;
+    assert.equal(run.params, '{"ctx":256}');
+    assert.equal(run.text_set_id, null);
+    db.prepare(`INSERT INTO tensor_stats (run_id, tensor, layer, kind, type, bytes) VALUES (1, 'blk.0.attn_q.weight', 0, 'attn_q', 'Q4_0', 2304)`).run();
+    assert.throws(
+      () => db.prepare(`INSERT INTO tensor_stats (run_id, tensor, layer, kind, type, bytes) VALUES (1, 'blk.0.attn_q.weight', 0, 'attn_q', 'Q4_0', 1)`).run(),
+      /UNIQUE/,
+    );
+    db.prepare('DELETE FROM runs').run();
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM tensor_stats').get() as { n: number }).n, 0);
+  });
+
+  it('refuses a database from a newer studio', () => {
+    const db = new Database(':memory:');
+    db.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    assert.throws(() => migrate(db), /newer than this Lowbit Studio understands/);
+  });
+});
