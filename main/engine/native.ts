@@ -16,7 +16,28 @@ export interface NativeTypeInfo {
 
 export type SimdLevelName = 'scalar' | 'avx2' | 'avx512';
 
+export interface ConvertJob {
+  name: string;
+  srcFile: string;
+  srcOffset: number;
+  srcType: string;
+  ne0: number;
+  nrows: number;
+  dstType: string;
+  dstOffset: number;
+  importance?: Float32Array;
+  /** for each output row, the source row it takes (row permutations on export) */
+  rowOrder?: Int32Array;
+}
+
+/** A long native job: settle the promise, or cancel() to make it reject with "cancelled". */
+export interface NativeJob<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
 export interface NativeBinding {
+  convertTensors(outPath: string, jobs: ConvertJob[], options: { threads: number }, onProgress?: (done: number, total: number) => void): NativeJob<void>;
   typeInfo(): NativeTypeInfo[];
   quantize(type: string, src: Float32Array, nrows: number, nPerRow: number, importance?: Float32Array | null): Uint8Array;
   dequantize(type: string, src: Uint8Array, n: number): Float32Array;

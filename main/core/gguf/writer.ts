@@ -134,13 +134,13 @@ export function layoutGguf(kv: Map<string, GgufKv>, tensors: PlannedTensor[], al
  * renamed only after `fill` completed. On any error (full disk, cancel) the temp file is
  * removed and the final name is untouched.
  */
-export async function writeAtomically(finalPath: string, fill: (fd: number) => Promise<void> | void): Promise<void> {
+export async function writeAtomically(finalPath: string, fill: (fd: number, tempPath: string) => Promise<void> | void): Promise<void> {
   const dir = path.dirname(path.resolve(finalPath));
   const tmp = path.join(dir, `.${path.basename(finalPath)}.${process.pid}.${Date.now()}.tmp`);
   const fd = fs.openSync(tmp, 'wx');
   let ok = false;
   try {
-    await fill(fd);
+    await fill(fd, tmp);
     fs.fsyncSync(fd);
     ok = true;
   } finally {

@@ -4,6 +4,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lowbit::binding::InitFormats(env, exports);
   lowbit::binding::InitEngine(env, exports);
+  lowbit::binding::InitConvert(env, exports);
   return exports;
 }
 }  // namespace

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `lowbit` command line: one file per command, each over main/core.
+import { Command } from 'commander';
+
+const program = new Command('lowbit')
+  .description('Lowbit Studio: calibrate, quantize, evaluate and export GGUF models for llama.cpp')
+  .showHelpAfterError('(run with --help for usage)');
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`lowbit: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

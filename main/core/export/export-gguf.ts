@@ -1,0 +1,89 @@
+// Streams a model into a new GGUF file: the header is laid out first, then the native engine
+// converts each tensor chunk by chunk straight from the source file into the temp file, which is
+// fsynced and renamed only when complete. Cancel or failure leaves nothing under the final name.
+import fs from 'node:fs';
+
+import { native } from '../../engine/native.js';
+import { ggmlTypeByName } from '../gguf/ggml-types.js';
+import type { GgufKv } from '../gguf/gguf-values.js';
+import { PlannedTensor, layoutGguf, writeAll, writeAtomically } from '../gguf/writer.js';
+import type { TensorRef } from '../model/types.js';
+
+export interface ExportTensor {
+  /** name in the output file */
+  name: string;
+  /** target ggml type */
+  type: string;
+  source: TensorRef;
+  /** output shape when it differs from the source's */
+  ne?: number[];
+  importance?: Float32Array;
+  rowOrder?: Int32Array;
+}
+
+export interface ExportOptions {
+  outPath: string;
+  metadata: Map<string, GgufKv>;
+  tensors: ExportTensor[];
+  threads?: number;
+  alignment?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ExportResult {
+  path: string;
+  bytes: number;
+  tensors: Array<{ name: string; type: string; ne: number[]; nbytes: number }>;
+}
+
+export class ExportCancelled extends Error {
+  constructor(path: string) {
+    super(`export cancelled: nothing was written to ${path}`);
+    this.name = 'ExportCancelled';
+  }
+}
+
+export async function exportGguf(o: ExportOptions): Promise<ExportResult> {
+  const planned: PlannedTensor[] = o.tensors.map((t) => {
+    const type = ggmlTypeByName(t.type);
+    if (!type) throw new Error(`tensor ${t.name}: unknown type ${t.type}`);
+    return { name: t.name, type, ne: t.ne ?? t.source.ne };
+  });
+  const layout = layoutGguf(o.metadata, planned, o.alignment ?? 32);
+  if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
+  try {
+    await writeAtomically(o.outPath, async (fd, tempPath) => {
+      writeAll(fd, layout.header, 0);
+      fs.ftruncateSync(fd, layout.fileSize); // the padding between tensors reads as zeros
+      const jobs = o.tensors.map((t, i) => ({
+        name: t.name,
+        srcFile: t.source.file,
+        srcOffset: t.source.offset,
+        srcType: t.source.type,
+        ne0: t.source.ne[0],
+        nrows: t.source.ne.slice(1).reduce((a, b) => a * b, 1),
+        dstType: t.type,
+        dstOffset: layout.offsets[i],
+        importance: t.importance,
+        rowOrder: t.rowOrder,
+      }));
+      const job = native().convertTensors(tempPath, jobs, { threads: o.threads ?? 1 }, o.onProgress);
+      const onAbort = () => job.cancel();
+      o.signal?.addEventListener('abort', onAbort);
+      try {
+        await job.promise;
+      } finally {
+        o.signal?.removeEventListener('abort', onAbort);
+      }
+    });
+  } catch (e) {
+    if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
+    throw e;
+  }
+  return {
+    path: o.outPath,
+    bytes: layout.fileSize,
+    tensors: planned.map((t, i) => ({ name: t.name, type: t.type.name, ne: t.ne, nbytes: layout.nbytes[i] })),
+  };
+}
