@@ -118,13 +118,13 @@ export function layoutGguf(kv: Map<string, GgufKv>, tensors: PlannedTensor[], al
   const headerLen = sink.length;
   const dataOffset = align(headerLen, alignment);
   const header = Buffer.concat([sink.concat(), Buffer.alloc(dataOffset - headerLen)]);
-  const last = tensors.length ? offsets[offsets.length - 1] + nbytes[nbytes.length - 1] : 0;
+  // like llama.cpp, the last tensor is padded to the alignment too
   return {
     header,
     offsets: offsets.map((o) => o + dataOffset),
     nbytes,
     dataOffset,
-    fileSize: dataOffset + last,
+    fileSize: dataOffset + rel,
     alignment,
   };
 }
@@ -174,6 +174,7 @@ export async function writeGgufFile(
       writeAll(fd, t.data, layout.offsets[i]);
       end = layout.offsets[i] + t.data.length;
     });
+    if (end < layout.fileSize) writeAll(fd, Buffer.alloc(layout.fileSize - end), end);
   });
   return layout;
 }
