@@ -1,0 +1,34 @@
+// Picks the tokenizer a model needs.
+import { GgufFile, kvArray, kvNumber, kvString } from '../gguf/reader.js';
+import { SpmTokenizer } from './spm.js';
+import type { Tokenizer } from './types.js';
+
+function kvBool(f: GgufFile, key: string): boolean | undefined {
+  const e = f.kv.get(key);
+  return e && typeof e.value === 'boolean' ? e.value : undefined;
+}
+
+export function tokenizerFromGguf(f: GgufFile): Tokenizer {
+  const model = kvString(f, 'tokenizer.ggml.model');
+  if (!model) throw new Error(`${f.path}: the file has no tokenizer (tokenizer.ggml.model is missing)`);
+  const tokens = kvArray(f, 'tokenizer.ggml.tokens') as string[] | undefined;
+  if (!tokens?.length) throw new Error(`${f.path}: tokenizer.ggml.tokens is missing or empty`);
+  const id = (key: string) => {
+    const v = kvNumber(f, `tokenizer.ggml.${key}`);
+    return v === undefined || v < 0 || v >= tokens.length ? null : v;
+  };
+  if (model === 'llama') {
+    return new SpmTokenizer({
+      tokens,
+      scores: (kvArray(f, 'tokenizer.ggml.scores') as number[] | undefined) ?? tokens.map(() => 0),
+      types: (kvArray(f, 'tokenizer.ggml.token_type') as number[] | undefined) ?? tokens.map(() => 1),
+      bos: id('bos_token_id') ?? 1,
+      eos: id('eos_token_id') ?? 2,
+      unk: id('unknown_token_id') ?? 0,
+      addBos: kvBool(f, 'tokenizer.ggml.add_bos_token') ?? true,
+      addEos: kvBool(f, 'tokenizer.ggml.add_eos_token') ?? false,
+      addSpacePrefix: kvBool(f, 'tokenizer.ggml.add_space_prefix') ?? true,
+    });
+  }
+  throw new Error(`${f.path}: tokenizer "${model}" is not supported yet (supported: llama/SentencePiece-style)`);
+}
