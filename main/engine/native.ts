@@ -36,7 +36,32 @@ export interface NativeJob<T> {
   cancel(): void;
 }
 
+/** An opaque handle to a model whose weights the engine has memory-mapped. */
+export type ModelHandle = { readonly __modelHandle: unique symbol };
+
+export interface NativeEvalResult {
+  nll: number;
+  count: number;
+  chunks: number;
+  seconds: number;
+  kl?: number;
+  top1?: number;
+  refNll?: number;
+}
+
+export interface NativeEvalOptions {
+  nCtx: number;
+  threads: number;
+  bos: number;
+  addBos: boolean;
+  reference?: ModelHandle;
+}
+
 export interface NativeBinding {
+  openModel(description: { hparams: object; tensors: object[] }): ModelHandle;
+  closeModel(model: ModelHandle): void;
+  logits(model: ModelHandle, tokens: Int32Array, threads: number): Float32Array;
+  evaluate(model: ModelHandle, tokens: Int32Array, options: NativeEvalOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativeEvalResult>;
   convertTensors(outPath: string, jobs: ConvertJob[], options: { threads: number }, onProgress?: (done: number, total: number) => void): NativeJob<void>;
   typeInfo(): NativeTypeInfo[];
   quantize(type: string, src: Float32Array, nrows: number, nPerRow: number, importance?: Float32Array | null): Uint8Array;

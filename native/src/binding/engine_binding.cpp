@@ -1,6 +1,165 @@
-// Asynchronous engine calls (model loading, evaluation). Filled in with the forward pass.
+// Model handles and evaluation: openModel(desc) -> handle, closeModel(handle),
+// logits(handle, tokens, threads) -> Float32Array, evaluate(handle, tokens, opts, onProgress)
+// -> { promise, cancel }.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "async_job.h"
 #include "bindings.h"
+#include "lowbit/evaluate.h"
+#include "lowbit/model.h"
 
 namespace lowbit::binding {
-void InitEngine(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+using ModelPtr = std::shared_ptr<Model>;
+
+double num(const Napi::Object& o, const char* key, double fallback = NAN) {
+  Napi::Value v = o.Get(key);
+  if (v.IsNumber()) return v.As<Napi::Number>().DoubleValue();
+  if (std::isnan(fallback)) throw Napi::TypeError::New(o.Env(), std::string("model description: ") + key + " must be a number");
+  return fallback;
+}
+
+std::string str(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string("model description: ") + key + " must be a string");
+  return v.As<Napi::String>();
+}
+
+Hparams read_hparams(const Napi::Object& h) {
+  Hparams hp;
+  hp.architecture = str(h, "architecture");
+  hp.n_vocab = static_cast<int64_t>(num(h, "nVocab"));
+  hp.n_embd = static_cast<int64_t>(num(h, "nEmbd"));
+  hp.n_ff = static_cast<int64_t>(num(h, "nFf"));
+  hp.n_layer = static_cast<int64_t>(num(h, "nLayer"));
+  hp.n_head = static_cast<int64_t>(num(h, "nHead"));
+  hp.n_head_kv = static_cast<int64_t>(num(h, "nHeadKv"));
+  hp.head_dim = static_cast<int64_t>(num(h, "headDim"));
+  hp.rope_dim = static_cast<int64_t>(num(h, "ropeDim"));
+  hp.rms_eps = static_cast<float>(num(h, "rmsEps"));
+  hp.rope_base = static_cast<float>(num(h, "ropeBase"));
+  hp.rope_neox = str(h, "ropeType") == "neox";
+  Napi::Value s = h.Get("ropeScaling");
+  if (s.IsObject()) {
+    const std::string type = str(s.As<Napi::Object>(), "type");
+    const double factor = num(s.As<Napi::Object>(), "factor", 1);
+    if (type == "linear" && factor > 0) hp.rope_freq_scale = static_cast<float>(1 / factor);
+    else if (type != "none" && type != "linear") throw Napi::Error::New(h.Env(), "RoPE scaling '" + type + "' is not supported by the engine yet");
+  }
+  return hp;
+}
+
+const ModelPtr& handle(const Napi::Value& v) {
+  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "expected a model handle from openModel");
+  auto* p = v.As<Napi::External<ModelPtr>>().Data();
+  if (!*p) throw Napi::Error::New(v.Env(), "the model was closed");
+  return *p;
+}
+
+std::vector<int32_t> tokens_arg(const Napi::Value& v) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(v.Env(), "tokens must be an Int32Array");
+  auto a = v.As<Napi::Int32Array>();
+  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+Napi::Value OpenModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "openModel(description)");
+  Napi::Object d = info[0].As<Napi::Object>();
+  Hparams hp = read_hparams(d.Get("hparams").As<Napi::Object>());
+  std::vector<TensorDesc> tensors;
+  Napi::Array arr = d.Get("tensors").As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Object t = arr.Get(i).As<Napi::Object>();
+    TensorDesc td;
+    td.name = str(t, "name");
+    td.type = str(t, "type");
+    td.file = str(t, "file");
+    td.offset = static_cast<uint64_t>(num(t, "offset"));
+    td.nbytes = static_cast<uint64_t>(num(t, "nbytes"));
+    Napi::Array ne = t.Get("ne").As<Napi::Array>();
+    for (uint32_t k = 0; k < ne.Length(); ++k) td.ne.push_back(static_cast<int64_t>(ne.Get(k).As<Napi::Number>().Int64Value()));
+    tensors.push_back(std::move(td));
+  }
+  ModelPtr model;
+  try {
+    model = std::make_shared<Model>(hp, tensors);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  return Napi::External<ModelPtr>::New(env, new ModelPtr(std::move(model)), [](Napi::Env, ModelPtr* p) { delete p; });
+}
+
+Napi::Value CloseModel(const Napi::CallbackInfo& info) {
+  if (info[0].IsExternal()) info[0].As<Napi::External<ModelPtr>>().Data()->reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value Logits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const ModelPtr& m = handle(info[0]);
+  std::vector<int32_t> tokens = tokens_arg(info[1]);
+  const int threads = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 1;
+  std::vector<float> out;
+  try {
+    out = sequence_logits(*m, tokens, std::max(1, threads));
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  auto arr = Napi::Float32Array::New(env, out.size());
+  std::copy(out.begin(), out.end(), arr.Data());
+  return arr;
+}
+
+Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ModelPtr model = handle(info[0]);
+  auto tokens = std::make_shared<std::vector<int32_t>>(tokens_arg(info[1]));
+  Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+  EvalOptions opt;
+  opt.n_ctx = static_cast<int64_t>(num(o, "nCtx", 512));
+  opt.threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
+  opt.bos = static_cast<int32_t>(num(o, "bos", -1));
+  opt.add_bos = !o.Get("addBos").IsBoolean() || o.Get("addBos").As<Napi::Boolean>().Value();
+  ModelPtr reference;
+  if (o.Get("reference").IsExternal()) reference = handle(o.Get("reference"));
+  auto result = std::make_shared<EvalResult>();
+  return AsyncJob::Start(
+      env, info[3],
+      [model, reference, tokens, opt, result](JobContext& ctx) mutable {
+        opt.reference = reference.get();
+        opt.cancel = ctx.cancel.get();
+        opt.progress = [&ctx](int64_t done, int64_t total) { ctx.report(static_cast<double>(done), static_cast<double>(total)); };
+        *result = evaluate_perplexity(*model, *tokens, opt);
+      },
+      [result, reference](Napi::Env env) -> Napi::Value {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("nll", result->nll);
+        r.Set("count", static_cast<double>(result->count));
+        r.Set("chunks", static_cast<double>(result->chunks));
+        r.Set("seconds", result->seconds);
+        if (reference) {
+          r.Set("kl", result->kl);
+          r.Set("top1", static_cast<double>(result->top1));
+          r.Set("refNll", result->ref_nll);
+        }
+        return r;
+      });
+}
+
+}  // namespace
+
+void InitEngine(Napi::Env env, Napi::Object exports) {
+  exports.Set("openModel", Napi::Function::New(env, OpenModel));
+  exports.Set("closeModel", Napi::Function::New(env, CloseModel));
+  exports.Set("logits", Napi::Function::New(env, Logits));
+  exports.Set("evaluate", Napi::Function::New(env, Evaluate));
+}
+
 }  // namespace lowbit::binding

@@ -1,0 +1,33 @@
+// One inference context: a KV cache and activation buffers for up to n_ctx positions.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "lowbit/model.h"
+#include "lowbit/thread_pool.h"
+
+namespace lowbit {
+
+class Context {
+ public:
+  Context(const Model& model, int64_t n_ctx, ThreadPool& pool);
+  void reset() { n_past_ = 0; }
+  int64_t n_past() const { return n_past_; }
+  // Evaluates n tokens after the cached ones as one batch. Logits of batch rows
+  // [logits_from, n) go to `logits` ((n - logits_from) × n_vocab). Throws "cancelled" when
+  // *cancel becomes true (checked between layers).
+  void forward(const int32_t* tokens, int64_t n, int64_t logits_from, float* logits, const std::atomic<bool>* cancel = nullptr);
+
+ private:
+  void attention(int64_t n, int64_t layer);
+  const Model& m_;
+  ThreadPool& pool_;
+  int64_t n_ctx_;
+  int64_t n_past_ = 0;
+  std::vector<float> k_cache_, v_cache_;  // [layer][pos][kv_dim]
+  std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_, ffn_;
+};
+
+}  // namespace lowbit
