@@ -2,9 +2,12 @@
 // The `lowbit` command line: one file per command, each over main/core.
 import { Command } from 'commander';
 
+import { evalCommand } from './eval.js';
+
 const program = new Command('lowbit')
   .description('Lowbit Studio: calibrate, quantize, evaluate and export GGUF models for llama.cpp')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  .addCommand(evalCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`lowbit: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -46,6 +46,18 @@ describe('migrations', () => {
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM tensor_stats').get() as { n: number }).n, 0);
   });
 
+  it('003 keeps models and adds their file modification time', () => {
+    const db = new Database(':memory:');
+    migrate(db, 2);
+    db.prepare(`INSERT INTO models (path, sha256, format, architecture, bytes, tensors) VALUES ('/m.gguf', 'ab', 'gguf', 'llama', 10, '[]')`).run();
+    migrate(db, 3);
+    const m = db.prepare('SELECT * FROM models').get() as Record<string, unknown>;
+    assert.equal(m.sha256, 'ab');
+    assert.equal(m.mtime_ms, null);
+    db.prepare('UPDATE models SET mtime_ms = 123').run();
+    assert.equal((db.prepare('SELECT mtime_ms FROM models').get() as { mtime_ms: number }).mtime_ms, 123);
+  });
+
   it('refuses a database from a newer studio', () => {
     const db = new Database(':memory:');
     db.pragma(`user_version = ${LATEST_VERSION + 1}`);

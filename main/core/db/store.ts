@@ -22,6 +22,7 @@ export interface ModelRecord {
   architecture: string;
   bytes: number;
   tensors: Array<{ name: string; type: string; ne: number[]; nbytes: number }>;
+  mtimeMs?: number;
 }
 
 export interface RunRow {
@@ -128,9 +129,9 @@ export class Store {
     if (existing) return existing.id;
     const r = this.db
       .prepare(
-        'INSERT INTO models (project_id, path, sha256, format, architecture, bytes, tensors) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO models (project_id, path, sha256, format, architecture, bytes, tensors, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(m.projectId ?? null, m.path, m.sha256, m.format, m.architecture, m.bytes, JSON.stringify(m.tensors));
+      .run(m.projectId ?? null, m.path, m.sha256, m.format, m.architecture, m.bytes, JSON.stringify(m.tensors), m.mtimeMs ?? null);
     return Number(r.lastInsertRowid);
   }
 
@@ -147,6 +148,14 @@ export class Store {
       bytes: r.bytes as number,
       tensors: JSON.parse(r.tensors as string),
     };
+  }
+
+  /** The sha256 recorded for this file when its size and modification time are unchanged. */
+  knownHash(path: string, bytes: number, mtimeMs: number): string | undefined {
+    const r = this.db
+      .prepare('SELECT sha256 FROM models WHERE path = ? AND bytes = ? AND mtime_ms = ? ORDER BY id DESC LIMIT 1')
+      .get(path, bytes, mtimeMs) as { sha256: string } | undefined;
+    return r?.sha256;
   }
 
   // text sets

@@ -1,0 +1,87 @@
+// An evaluation run end to end: import, tokenize, evaluate on the engine, record in the store.
+import os from 'node:os';
+
+import { describeTextSource, loadText, TextSource } from './calibration/text-source.js';
+import type { Store } from './db/store.js';
+import { importModel } from './model/import.js';
+import { recordModel } from './model/registry.js';
+import { tokenizerForModel } from './tokenizer/for-model.js';
+import { evaluate, EvaluationCancelled } from '../engine/evaluate.js';
+
+export interface EvalRequest {
+  model: string;
+  text: TextSource;
+  nCtx: number;
+  reference?: string;
+  threads?: number;
+  store?: Store;
+  projectId?: number | null;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, stage: string) => void;
+}
+
+export interface EvalReport {
+  model: string;
+  reference: string | null;
+  text: { source: string; sha256: string; bytes: number; tokens: number };
+  nCtx: number;
+  chunks: number;
+  scoredPositions: number;
+  ppl: number;
+  meanKl: number | null;
+  top1Agreement: number | null;
+  referencePpl: number | null;
+  seconds: number;
+  runId: number | null;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
+  const model = importModel(req.model);
+  const reference = req.reference ? importModel(req.reference) : undefined;
+  const params = { model: req.model, reference: req.reference ?? null, text: describeTextSource(req.text), nCtx: req.nCtx };
+  const modelId = req.store ? await recordModel(req.store, model, req.projectId) : null;
+  const runId = req.store ? req.store.startRun({ kind: 'eval', params, projectId: req.projectId, modelId }) : null;
+  try {
+    req.onProgress?.(0, 1, 'tokenizing');
+    const text = loadText(req.text);
+    const tokenizer = tokenizerForModel(model);
+    const tokens = Int32Array.from(tokenizer.encode(text.text));
+    const t0 = performance.now();
+    const r = await evaluate(model, {
+      tokens,
+      nCtx: req.nCtx,
+      bos: tokenizer.bos,
+      addBos: tokenizer.addBos,
+      threads: req.threads ?? defaultThreads(),
+      reference,
+      signal: req.signal,
+      onProgress: (d, t) => req.onProgress?.(d, t, 'evaluating'),
+    });
+    const report: EvalReport = {
+      model: req.model,
+      reference: req.reference ?? null,
+      text: { source: describeTextSource(req.text), sha256: text.sha256, bytes: text.bytes, tokens: tokens.length },
+      nCtx: req.nCtx,
+      chunks: r.chunks,
+      scoredPositions: r.count,
+      ppl: r.ppl,
+      meanKl: r.meanKl ?? null,
+      top1Agreement: r.top1Agreement ?? null,
+      referencePpl: r.refPpl ?? null,
+      seconds: (performance.now() - t0) / 1000,
+      runId,
+    };
+    if (runId !== null) req.store!.finishRun(runId, 'done', { results: report, timings: { evaluate: report.seconds } });
+    return report;
+  } catch (e) {
+    if (runId !== null) {
+      const cancelled = e instanceof EvaluationCancelled;
+      req.store!.finishRun(runId, cancelled ? 'cancelled' : 'failed', { error: (e as Error).message });
+    }
+    throw e;
+  }
+}

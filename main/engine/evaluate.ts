@@ -1,0 +1,69 @@
+// Perplexity / KL evaluation on the native engine as an async function with cancel and progress.
+import type { ModelDescription } from '../core/model/types.js';
+import { ModelHandle, NativeEvalResult, native } from './native.js';
+
+export interface EvaluateOptions {
+  tokens: Int32Array;
+  nCtx: number;
+  bos: number | null;
+  addBos: boolean;
+  threads: number;
+  reference?: ModelDescription;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Evaluation extends NativeEvalResult {
+  ppl: number;
+  /** mean KL divergence to the reference per scored position */
+  meanKl?: number;
+  /** share of scored positions whose most likely token equals the reference's */
+  top1Agreement?: number;
+  refPpl?: number;
+}
+
+export class EvaluationCancelled extends Error {
+  constructor() {
+    super('evaluation cancelled');
+    this.name = 'EvaluationCancelled';
+  }
+}
+
+export function openModel(d: ModelDescription): ModelHandle {
+  return native().openModel({ hparams: d.hparams, tensors: d.tensors });
+}
+
+export async function evaluate(model: ModelDescription, o: EvaluateOptions): Promise<Evaluation> {
+  const handle = openModel(model);
+  const ref = o.reference ? openModel(o.reference) : undefined;
+  try {
+    if (o.signal?.aborted) throw new EvaluationCancelled();
+    const job = native().evaluate(
+      handle,
+      o.tokens,
+      { nCtx: o.nCtx, threads: o.threads, bos: o.bos ?? -1, addBos: o.addBos && o.bos !== null, reference: ref },
+      o.onProgress,
+    );
+    const onAbort = () => job.cancel();
+    o.signal?.addEventListener('abort', onAbort);
+    let r: NativeEvalResult;
+    try {
+      r = await job.promise;
+    } catch (e) {
+      if (o.signal?.aborted) throw new EvaluationCancelled();
+      throw e;
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+    return {
+      ...r,
+      ppl: Math.exp(r.nll / r.count),
+      meanKl: r.kl === undefined ? undefined : r.kl / r.count,
+      top1Agreement: r.top1 === undefined ? undefined : r.top1 / r.count,
+      refPpl: r.refNll === undefined ? undefined : Math.exp(r.refNll / r.count),
+    };
+  } finally {
+    native().closeModel(handle);
+    if (ref) native().closeModel(ref);
+  }
+}

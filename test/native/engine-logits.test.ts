@@ -1,0 +1,77 @@
+// Our forward pass against llama.cpp's (node-llama-cpp) on the same tokens of the same file, and
+// our SIMD path against our scalar reference.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import { importModel } from '../../main/core/model/import.js';
+import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
+import { openModel } from '../../main/engine/evaluate.js';
+import { native } from '../../main/engine/native.js';
+import { llamaLogits } from '../helpers/llama.js';
+import { sharedPath, skipNoShared } from '../helpers/shared.js';
+
+function compareLogits(ours: Float32Array, theirs: Float32Array, V: number) {
+  let maxDiff = 0;
+  let range = 0;
+  let kl = 0;
+  let top1 = 0;
+  const n = ours.length / V;
+  for (let p = 0; p < n; p++) {
+    const a = theirs.subarray(p * V, (p + 1) * V);
+    const b = ours.subarray(p * V, (p + 1) * V);
+    const lse = (x: Float32Array) => {
+      const m = Math.max(...x);
+      return m + Math.log(x.reduce((s, v) => s + Math.exp(v - m), 0));
+    };
+    const la = lse(a);
+    const lb = lse(b);
+    for (let v = 0; v < V; v++) {
+      maxDiff = Math.max(maxDiff, Math.abs(a[v] - b[v]));
+      range = Math.max(range, Math.abs(a[v]));
+      kl += Math.exp(a[v] - la) * (a[v] - la - (b[v] - lb));
+    }
+    top1 += a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b)) ? 1 : 0;
+  }
+  return { maxRelDiff: maxDiff / range, meanKl: kl / n, top1: top1 / n };
+}
+
+const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine.';
+
+describe('forward pass', { skip: skipNoShared }, () => {
+  after(() => native().setSimdLevel('avx512'));
+
+  for (const file of ['golden/stories260K-f32.gguf', 'golden/stories260K-pure-Q8_0.gguf', 'golden/synth256-recipe-Q4_K_M.gguf']) {
+    it(`logits of ${file} equal llama.cpp's`, async () => {
+      const desc = importModel(sharedPath(...file.split('/')));
+      const tokens = tokenizerForModel(desc).encode(PROMPT);
+      const ours = native().logits(openModel(desc), Int32Array.from(tokens), 2);
+      const V = desc.hparams.nVocab;
+      const theirs = await llamaLogits(desc.path, tokens, V);
+      const cmp = compareLogits(ours, theirs, V);
+      if (file.includes('f32')) {
+        // llama.cpp keeps its KV cache in F16: F32 files agree to that precision.
+        assert.ok(cmp.maxRelDiff < 5e-3, `max |Δlogit| / range = ${cmp.maxRelDiff}`);
+      } else {
+        // quantized weights: llama.cpp multiplies them with 8-bit-quantized activations
+        assert.ok(cmp.meanKl < 0.01, `mean KL(llama.cpp || ours) = ${cmp.meanKl}`);
+        // synth256's random weights give near-tied logits, so argmax agreement is only checked on the real model
+        if (file.includes('stories')) assert.ok(cmp.top1 >= 0.95, `argmax agreement ${cmp.top1}`);
+      }
+    });
+  }
+
+  it('SIMD and scalar paths agree, and thread counts do not change results', () => {
+    const desc = importModel(sharedPath('golden', 'synth256-recipe-Q4_K_M.gguf'));
+    const tokens = Int32Array.from(tokenizerForModel(desc).encode(PROMPT));
+    const h = openModel(desc);
+    native().setSimdLevel('scalar');
+    const scalar = native().logits(h, tokens, 1);
+    native().setSimdLevel('avx512');
+    const simd1 = native().logits(h, tokens, 1);
+    const simd2 = native().logits(h, tokens, 2);
+    assert.deepEqual(simd1, simd2);
+    let maxDiff = 0;
+    for (let i = 0; i < scalar.length; i++) maxDiff = Math.max(maxDiff, Math.abs(scalar[i] - simd1[i]));
+    assert.ok(maxDiff < 1e-3, `scalar vs SIMD differ by ${maxDiff}`);
+  });
+});
