@@ -3,11 +3,13 @@
 import { Command } from 'commander';
 
 import { evalCommand } from './eval.js';
+import { quantizeCommand } from './quantize.js';
 
 const program = new Command('lowbit')
   .description('Lowbit Studio: calibrate, quantize, evaluate and export GGUF models for llama.cpp')
   .showHelpAfterError('(run with --help for usage)')
-  .addCommand(evalCommand());
+  .addCommand(evalCommand())
+  .addCommand(quantizeCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`lowbit: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -17,11 +17,14 @@ export function stderrProgress(label: string, quiet = false): ProgressReporter {
   const start = performance.now();
   const tty = process.stderr.isTTY;
   let lastPrint = 0;
+  let printedEnd = false;
   return {
     update(done, total, stage) {
       if (quiet) return;
       const now = performance.now();
-      if (!tty && now - lastPrint < 3000 && done < total) return;
+      const end = done >= total;
+      if (!tty && (end ? printedEnd : now - lastPrint < 3000)) return;
+      if (end) printedEnd = true;
       lastPrint = now;
       const elapsed = (now - start) / 1000;
       const frac = total > 0 ? done / total : 0;

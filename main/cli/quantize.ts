@@ -1,0 +1,56 @@
+// lowbit quantize: llama.cpp's preset mixes, optionally importance-weighted, streamed to GGUF.
+import { Command, InvalidArgumentError } from 'commander';
+
+import { defaultThreads } from '../core/evaluation.js';
+import { PRESETS } from '../core/quant/presets.js';
+import { quantizeWithPreset } from '../core/quantize-preset.js';
+import { DB_HELP, openStore, positiveInt } from './options.js';
+import { interruptSignal, stderrProgress } from './progress.js';
+
+function preset(v: string): string {
+  const p = v.toUpperCase();
+  if (!PRESETS.includes(p)) throw new InvalidArgumentError(`unknown type; choose one of ${PRESETS.join(', ')}`);
+  return p;
+}
+
+export function quantizeCommand(): Command {
+  return new Command('quantize')
+    .description('quantize a model into GGUF with one of llama.cpp\'s types or preset mixes')
+    .argument('<model>', 'source model (GGUF, F32/F16/BF16 weights)')
+    .requiredOption('--type <preset>', `target type or mix: ${PRESETS.join(', ')}`, preset)
+    .requiredOption('-o, --out <file>', 'output GGUF file (written to a temporary file, renamed when complete)')
+    .option('--method <method>', 'rtn (round to nearest, as llama-quantize)', 'rtn')
+    .option('--imatrix <file>', 'importance matrix (llama-imatrix GGUF) to weight the rounding')
+    .option('--pure', 'every quantizable tensor gets the type itself, without the preset\'s per-tensor choices')
+    .option('--allow-requantize', 'allow requantizing tensors that are already quantized')
+    .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
+    .option('--db <path>', DB_HELP)
+    .option('--no-record', 'do not record the run in the database')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', `
+The per-tensor choices of the mixes (Q4_K_M gives output.weight Q6_K, some attn_v/ffn_down Q6_K …)
+and the fallbacks for rows that do not fit a block size are llama-quantize's.
+
+Example:
+  lowbit quantize model-F16.gguf --type Q4_K_M --imatrix imatrix.gguf -o model-Q4_K_M.gguf`)
+    .action(async (model: string, o: { type: string; out: string; method: string; imatrix?: string; pure?: boolean; allowRequantize?: boolean; threads: number; db?: string; record: boolean; json?: boolean }) => {
+      if (o.method !== 'rtn') throw new Error(`method ${o.method} is not available in this command yet (available: rtn)`);
+      const store = o.record ? openStore(o.db) : undefined;
+      const progress = stderrProgress('quantize');
+      try {
+        const r = await quantizeWithPreset({
+          model, preset: o.type, out: o.out, imatrix: o.imatrix, pure: o.pure, allowRequantize: o.allowRequantize,
+          threads: o.threads, store, signal: interruptSignal(), onProgress: (d, t) => progress.update(Math.round(d / 1048576), Math.round(t / 1048576), 'MiB'),
+        });
+        progress.done();
+        if (o.json) return void process.stdout.write(JSON.stringify(r) + '\n');
+        const fallbacks = r.tensors.filter((t) => t.fallbackFrom);
+        process.stdout.write(
+          `wrote ${r.out}: ${(r.bytes / 1048576).toFixed(2)} MiB, ${r.bitsPerWeight.toFixed(3)} bits per weight, ${r.seconds.toFixed(1)} s\n` +
+            (fallbacks.length ? `fallbacks (rows not a multiple of the block size): ${fallbacks.map((t) => `${t.name} ${t.fallbackFrom}→${t.type}`).join(', ')}\n` : ''),
+        );
+      } finally {
+        store?.close();
+      }
+    });
+}

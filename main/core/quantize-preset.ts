@@ -1,0 +1,100 @@
+// Round-to-nearest quantization with llama.cpp's preset mixes (Q4_K_M …), optionally weighted by
+// an importance matrix: the baseline files every method of ours is compared with.
+import path from 'node:path';
+
+import type { Store } from './db/store.js';
+import { exportGguf, ExportCancelled, ExportTensor } from './export/export-gguf.js';
+import { exportMetadata, fileTypeFor } from './export/metadata.js';
+import { sha256File } from './model/file-hash.js';
+import { importModel } from './model/import.js';
+import { recordModel } from './model/registry.js';
+import type { ModelDescription } from './model/types.js';
+import { readImatrix } from './imatrix.js';
+import { isQuantizable, presetTypes, PresetChoice } from './quant/presets.js';
+
+export interface PresetRequest {
+  model: string;
+  preset: string;
+  out: string;
+  imatrix?: string;
+  pure?: boolean;
+  allowRequantize?: boolean;
+  threads?: number;
+  store?: Store;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface QuantizeReport {
+  out: string;
+  bytes: number;
+  bitsPerWeight: number;
+  tensors: Array<{ name: string; type: string; nbytes: number; fallbackFrom?: string }>;
+  seconds: number;
+  runId: number | null;
+}
+
+export function presetPlan(desc: ModelDescription, preset: string, hasImatrix: boolean, pure = false): Map<string, PresetChoice> {
+  const h = desc.hparams;
+  return presetTypes(
+    desc.tensors.map((t) => ({ name: t.name, ne: t.ne, type: t.type })),
+    preset,
+    { architecture: h.architecture, nLayer: h.nLayer, nHead: h.nHead, nHeadKv: h.nHeadKv, nEmbd: h.nEmbd, hasImatrix },
+    pure,
+  );
+}
+
+export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeReport> {
+  const t0 = performance.now();
+  const desc = importModel(req.model);
+  if (!desc.gguf) throw new Error(`${req.model}: exporting ${desc.format} models is not supported yet`);
+  const imatrix = req.imatrix ? readImatrix(req.imatrix) : undefined;
+  const plan = presetPlan(desc, req.preset, !!imatrix, req.pure);
+  const tensors: ExportTensor[] = desc.tensors.map((t) => {
+    const choice = plan.get(t.name)!;
+    const srcQuantized = !['F32', 'F16', 'BF16'].includes(t.type);
+    if (srcQuantized && choice.type !== t.type && !req.allowRequantize)
+      throw new Error(`tensor ${t.name} is already ${t.type}: requantizing loses quality (use --allow-requantize to do it anyway)`);
+    const importance = isQuantizable({ name: t.name, ne: t.ne, type: t.type }) ? imatrix?.entries.get(t.name) : undefined;
+    return { name: t.name, type: choice.type, source: t, importance: importance?.length === t.ne[0] ? importance : undefined };
+  });
+  const params = { preset: req.preset, imatrix: req.imatrix ?? null, pure: !!req.pure };
+  const modelId = req.store ? await recordModel(req.store, desc) : null;
+  const runId = req.store ? req.store.startRun({ kind: 'quantize', params: { method: 'rtn', model: req.model, out: req.out, ...params }, modelId }) : null;
+  try {
+    const metadata = exportMetadata(desc.gguf.kv, {
+      fileType: fileTypeFor([], req.preset),
+      quantized: tensors.some((t) => !['F32', 'F16', 'BF16'].includes(t.type)),
+      provenance: {
+        method: 'rtn',
+        preset: req.preset,
+        params,
+        imatrix: imatrix ? { source: path.basename(imatrix.path), sha256: await sha256File(imatrix.path) } : undefined,
+      },
+    });
+    const res = await exportGguf({ outPath: req.out, metadata, tensors, threads: req.threads, signal: req.signal, onProgress: req.onProgress });
+    const nWeights = desc.tensors.reduce((s, t) => s + t.ne.reduce((a, b) => a * b, 1), 0);
+    const report: QuantizeReport = {
+      out: req.out,
+      bytes: res.bytes,
+      bitsPerWeight: (8 * res.tensors.reduce((s, t) => s + t.nbytes, 0)) / nWeights,
+      tensors: res.tensors.map((t) => ({ name: t.name, type: t.type, nbytes: t.nbytes, fallbackFrom: plan.get(t.name)?.fallbackFrom })),
+      seconds: (performance.now() - t0) / 1000,
+      runId,
+    };
+    if (runId !== null) {
+      req.store!.finishRun(runId, 'done', { results: { out: report.out, bytes: report.bytes, bitsPerWeight: report.bitsPerWeight }, timings: { total: report.seconds } });
+      req.store!.addTensorStats(
+        runId,
+        report.tensors.map((t) => {
+          const m = /^blk\.(\d+)\.(.+)\.weight$/.exec(t.name);
+          return { tensor: t.name, layer: m ? Number(m[1]) : null, kind: m ? m[2] : t.name.replace(/\.weight$/, ''), type: t.type, bytes: t.nbytes };
+        }),
+      );
+    }
+    return report;
+  } catch (e) {
+    if (runId !== null) req.store!.finishRun(runId, e instanceof ExportCancelled ? 'cancelled' : 'failed', { error: (e as Error).message });
+    throw e;
+  }
+}
