@@ -7,33 +7,9 @@ import { importModel } from '../../main/core/model/import.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { openModel } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
+import { compareLogits } from '../helpers/compare-logits.js';
 import { llamaLogits } from '../helpers/llama.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
-
-function compareLogits(ours: Float32Array, theirs: Float32Array, V: number) {
-  let maxDiff = 0;
-  let range = 0;
-  let kl = 0;
-  let top1 = 0;
-  const n = ours.length / V;
-  for (let p = 0; p < n; p++) {
-    const a = theirs.subarray(p * V, (p + 1) * V);
-    const b = ours.subarray(p * V, (p + 1) * V);
-    const lse = (x: Float32Array) => {
-      const m = Math.max(...x);
-      return m + Math.log(x.reduce((s, v) => s + Math.exp(v - m), 0));
-    };
-    const la = lse(a);
-    const lb = lse(b);
-    for (let v = 0; v < V; v++) {
-      maxDiff = Math.max(maxDiff, Math.abs(a[v] - b[v]));
-      range = Math.max(range, Math.abs(a[v]));
-      kl += Math.exp(a[v] - la) * (a[v] - la - (b[v] - lb));
-    }
-    top1 += a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b)) ? 1 : 0;
-  }
-  return { maxRelDiff: maxDiff / range, meanKl: kl / n, top1: top1 / n };
-}
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine.';
 
