@@ -104,7 +104,7 @@ class HeaderCursor {
   /** A uint64 that must fit in a JS number and be at most `max`. */
   count(what: string, max: number): number {
     const v = this.u64(what);
-    if (v > BigInt(max)) this.fail(`${what} is ${v}, more than this file can hold (${max})`);
+    if (v > BigInt(max)) this.fail(`${what} is ${v}, more than this file can hold (${max}): the file is truncated or corrupt`);
     return Number(v);
   }
 
