@@ -21,8 +21,9 @@ export function describeGguf(file: GgufFile): ModelDescription {
   const ropeScaling: RopeScaling = {
     type: scalingType === 'linear' || scalingType === 'yarn' ? scalingType : 'none',
     factor: num('rope.scaling.factor') ?? 1,
-    originalContext: num('rope.scaling.original_context_length'),
   };
+  const originalContext = num('rope.scaling.original_context_length');
+  if (originalContext !== undefined) ropeScaling.originalContext = originalContext;
   if (file.tensors.some((t) => t.name === 'rope_freqs.weight'))
     throw new ModelImportError(file.path, 'per-frequency RoPE factors (rope_freqs.weight, llama3 scaling) are not supported yet');
   const desc: ModelDescription = {

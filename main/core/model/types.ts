@@ -58,4 +58,6 @@ export interface ModelDescription {
   tensors: TensorRef[];
   /** the GGUF header when the source is GGUF (metadata to copy on export) */
   gguf?: GgufFile;
+  /** tokenizer file for sources that keep it apart (llama2.c .bin / .model, tokenizer.json) */
+  tokenizerPath?: string;
 }

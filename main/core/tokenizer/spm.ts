@@ -133,11 +133,10 @@ export class SpmTokenizer implements Tokenizer {
       if (id !== undefined) return void out.push(id);
       const merge = revMerge.get(piece);
       if (!merge) {
-        for (const byte of Buffer.from(piece, 'utf8')) {
-          const bid = this.byteIds[byte];
-          if (bid < 0) throw new Error(`the vocabulary has no token for byte 0x${byte.toString(16)} and no byte fallback`);
-          out.push(bid);
-        }
+        const bytes = [...Buffer.from(piece, 'utf8')].map((b) => this.byteIds[b]);
+        if (bytes.every((b) => b >= 0)) out.push(...bytes);
+        else if (this.v.unk !== null) out.push(this.v.unk); // no byte fallback: SentencePiece emits <unk>
+        else throw new Error(`the vocabulary cannot represent ${JSON.stringify(piece)}: no byte tokens and no <unk>`);
         return;
       }
       resegment(symbols[merge[0]]);
