@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Store } from './db/store.js';
 import { exportGguf, ExportCancelled, ExportTensor } from './export/export-gguf.js';
 import { exportMetadata, fileTypeFor } from './export/metadata.js';
+import { architectureMetadata, ropeRowOrder } from './export/source-metadata.js';
+import { tokenizerMetadata } from './export/source-tokenizer.js';
 import { sha256File } from './model/file-hash.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';
@@ -47,7 +49,6 @@ export function presetPlan(desc: ModelDescription, preset: string, hasImatrix: b
 export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeReport> {
   const t0 = performance.now();
   const desc = importModel(req.model);
-  if (!desc.gguf) throw new Error(`${req.model}: exporting ${desc.format} models is not supported yet`);
   const imatrix = req.imatrix ? readImatrix(req.imatrix) : undefined;
   const plan = presetPlan(desc, req.preset, !!imatrix, req.pure);
   const tensors: ExportTensor[] = desc.tensors.map((t) => {
@@ -56,13 +57,15 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
     if (srcQuantized && choice.type !== t.type && !req.allowRequantize)
       throw new Error(`tensor ${t.name} is already ${t.type}: requantizing loses quality (use --allow-requantize to do it anyway)`);
     const importance = isQuantizable({ name: t.name, ne: t.ne, type: t.type }) ? imatrix?.entries.get(t.name) : undefined;
-    return { name: t.name, type: choice.type, source: t, importance: importance?.length === t.ne[0] ? importance : undefined };
+    const rowOrder = ropeRowOrder(desc, t.name) ?? undefined;
+    return { name: t.name, type: choice.type, source: t, rowOrder, importance: importance?.length === t.ne[0] ? importance : undefined };
   });
   const params = { preset: req.preset, imatrix: req.imatrix ?? null, pure: !!req.pure };
   const modelId = req.store ? await recordModel(req.store, desc) : null;
   const runId = req.store ? req.store.startRun({ kind: 'quantize', params: { method: 'rtn', model: req.model, out: req.out, ...params }, modelId }) : null;
   try {
-    const metadata = exportMetadata(desc.gguf.kv, {
+    const base = desc.gguf?.kv ?? new Map([...architectureMetadata(desc), ...tokenizerMetadata(desc)]);
+    const metadata = exportMetadata(base, {
       fileType: fileTypeFor([], req.preset),
       quantized: tensors.some((t) => !['F32', 'F16', 'BF16'].includes(t.type)),
       provenance: {

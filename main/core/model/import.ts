@@ -1,8 +1,10 @@
-// Opens any supported model source: a GGUF file or a llama2.c checkpoint with its tokenizer.
+// Opens any supported model source: a GGUF file, a Hugging Face folder, or a llama2.c checkpoint
+// with its tokenizer.
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { importGguf } from './gguf-import.js';
+import { importHf } from './hf-import.js';
 import { importLlama2c } from './llama2c-import.js';
 import { ModelImportError } from './errors.js';
 import type { ModelDescription } from './types.js';
@@ -29,7 +31,7 @@ export function importModel(p: string, options: ImportOptions = {}): ModelDescri
   } catch {
     throw new ModelImportError(p, 'no such file or folder');
   }
-  if (st.isDirectory()) throw new ModelImportError(p, 'Hugging Face folders are not supported yet: convert to GGUF first');
+  if (st.isDirectory()) return importHf(p);
   const fd = fs.openSync(p, 'r');
   const magic = Buffer.alloc(4);
   try {

@@ -144,8 +144,13 @@ export function presetTypes(tensors: PresetTensor[], preset: string, info: Prese
   // llama.cpp walks its tensor map in byte order of the names; the counters depend on it.
   const ordered = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const t of ordered) {
-    if (!isQuantizable(t) || !quantizedDefault) {
-      out.set(t.name, { type: quantizedDefault || !isQuantizable(t) ? t.type : defaultType });
+    if (!isQuantizable(t)) {
+      // llama.cpp computes with 1-D tensors (norms, biases) in F32 only, as its converter writes them
+      out.set(t.name, { type: t.ne.filter((d) => d > 1).length <= 1 ? 'F32' : t.type });
+      continue;
+    }
+    if (!quantizedDefault) {
+      out.set(t.name, { type: defaultType });
       continue;
     }
     out.set(t.name, pure ? fitRowWidth(t, defaultType) : choose(t));

@@ -1,6 +1,7 @@
 // The tokenizer that belongs to a model description.
 import type { ModelDescription } from '../model/types.js';
 import { tokenizerFromGguf } from './index.js';
+import { HfTokenizer } from './hf.js';
 import { llama2cTokenizer } from './llama2c.js';
 import { sentencePieceTokenizer } from './sentencepiece.js';
 import type { Tokenizer } from './types.js';
@@ -13,5 +14,9 @@ export function tokenizerForModel(d: ModelDescription): Tokenizer {
     if (t.vocabSize !== d.hparams.nVocab) throw new Error(`${d.tokenizerPath} has ${t.vocabSize} tokens, the model ${d.hparams.nVocab}`);
     return t;
   }
-  throw new Error(`${d.path}: no tokenizer is available for ${d.format} models yet`);
+  if (d.format === 'hf') {
+    if (!d.tokenizerPath) throw new Error(`${d.path}: the folder has no tokenizer.json`);
+    return HfTokenizer.fromFile(d.tokenizerPath);
+  }
+  throw new Error(`${d.path}: no tokenizer is available for ${d.format} models`);
 }

@@ -1,5 +1,6 @@
 // Picks the tokenizer a model needs.
 import { GgufFile, kvArray, kvNumber, kvString } from '../gguf/reader.js';
+import { ggufBpeTokenizer } from './gguf-bpe.js';
 import { SpmTokenizer } from './spm.js';
 import type { Tokenizer } from './types.js';
 
@@ -30,5 +31,6 @@ export function tokenizerFromGguf(f: GgufFile): Tokenizer {
       addSpacePrefix: kvBool(f, 'tokenizer.ggml.add_space_prefix') ?? true,
     });
   }
-  throw new Error(`${f.path}: tokenizer "${model}" is not supported yet (supported: llama/SentencePiece-style)`);
+  if (model === 'gpt2') return ggufBpeTokenizer(f);
+  throw new Error(`${f.path}: tokenizer "${model}" is not supported (supported: llama (SentencePiece-style), gpt2 (byte-level BPE))`);
 }

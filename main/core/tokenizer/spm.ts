@@ -41,11 +41,14 @@ export class SpmTokenizer implements Tokenizer {
   readonly bos: number | null;
   readonly eos: number | null;
   readonly addBos: boolean;
+  /** the vocabulary, for exporting it to GGUF */
+  readonly vocab: SpmVocab;
   private readonly ids = new Map<string, number>();
   private readonly userDefined: string[];
   private readonly byteIds: number[] = [];
 
   constructor(private readonly v: SpmVocab) {
+    this.vocab = v;
     this.vocabSize = v.tokens.length;
     this.bos = v.bos;
     this.eos = v.eos;
