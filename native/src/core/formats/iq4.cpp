@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "blocks.h"
+#include "decoded.h"
 #include "lowbit/formats.h"
 
 namespace lowbit::fmt {
@@ -119,34 +120,38 @@ void quantize_iq4_xs(const float* src, void* dst, int64_t nrows, int64_t n_per_r
   });
 }
 
-void dequant_iq4_32(const uint8_t* qs, float d, float* y) {
+void decode_iq4_32(const uint8_t* qs, int32_t* q) {
   for (int j = 0; j < 16; ++j) {
-    y[j] = d * kIq4Values[qs[j] & 0xf];
-    y[j + 16] = d * kIq4Values[qs[j] >> 4];
+    q[j] = kIq4Values[qs[j] & 0xf];
+    q[j + 16] = kIq4Values[qs[j] >> 4];
   }
 }
 
-void dequantize_iq4_nl(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockIQ4NL*>(src);
-  for (int64_t i = 0; i < n / QK; ++i, y += QK) dequant_iq4_32(b[i].qs, h2f(b[i].d), y);
+void decode_iq4_nl(const BlockIQ4NL& b, DecodedBlock& d) {
+  decode_iq4_32(b.qs, d.q);
+  d.scale[0] = h2f(b.d);
+  d.group = QK;
+  d.has_offset = false;
 }
 
-void dequantize_iq4_xs(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockIQ4XS*>(src);
-  for (int64_t i = 0; i < n / QK_K; ++i) {
-    const float d = h2f(b[i].d);
-    for (int ib = 0; ib < QK_K / 32; ++ib, y += 32) {
-      const int ls = ((b[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((b[i].scales_h >> 2 * ib) & 3) << 4);
-      dequant_iq4_32(b[i].qs + 16 * ib, d * (ls - 32), y);
-    }
+void decode_iq4_xs(const BlockIQ4XS& b, DecodedBlock& d) {
+  const float dd = h2f(b.d);
+  for (int ib = 0; ib < QK_K / 32; ++ib) {
+    const int ls = ((b.scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((b.scales_h >> 2 * ib) & 3) << 4);
+    d.scale[ib] = dd * (ls - 32);
+    decode_iq4_32(b.qs + 16 * ib, d.q + 32 * ib);
   }
+  d.group = 32;
+  d.has_offset = false;
 }
 
 }  // namespace
 
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::IQ4_NL, "IQ4_NL", QK, sizeof(BlockIQ4NL), true, dequantize_iq4_nl, nullptr,
-                                quantize_iq4_nl, nullptr});
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::IQ4_XS, "IQ4_XS", QK_K, sizeof(BlockIQ4XS), true, dequantize_iq4_xs, nullptr,
-                                quantize_iq4_xs, nullptr});
+LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::IQ4_NL, "IQ4_NL", QK, sizeof(BlockIQ4NL), true,
+                                dequantize_decoded_ref<BlockIQ4NL, QK, decode_iq4_nl>,
+                                LOWBIT_DECODED_AVX2(BlockIQ4NL, QK, decode_iq4_nl), quantize_iq4_nl, nullptr});
+LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::IQ4_XS, "IQ4_XS", QK_K, sizeof(BlockIQ4XS), true,
+                                dequantize_decoded_ref<BlockIQ4XS, QK_K, decode_iq4_xs>,
+                                LOWBIT_DECODED_AVX2(BlockIQ4XS, QK_K, decode_iq4_xs), quantize_iq4_xs, nullptr});
 
 }  // namespace lowbit::fmt

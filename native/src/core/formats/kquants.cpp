@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "blocks.h"
+#include "decoded.h"
 #include "lowbit/formats.h"
 #include "search.h"
 
@@ -84,15 +85,15 @@ void q2_k_block(const float* x, const float* qw, BlockQ2_K& y) {
   q2_k_finish(x, y, L);
 }
 
-void dequantize_q2_k(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockQ2_K*>(src);
-  for (int64_t i = 0; i < n / QK_K; ++i, y += QK_K) {
-    const float d = h2f(b[i].d), min = h2f(b[i].dmin);
-    for (int e = 0; e < QK_K; ++e) {
-      const uint8_t sc = b[i].scales[e / 16];
-      y[e] = d * (sc & 0xF) * unpack2(b[i].qs, e) - min * (sc >> 4);
-    }
+void decode_q2_k(const BlockQ2_K& b, DecodedBlock& d) {
+  const float dd = h2f(b.d), min = h2f(b.dmin);
+  for (int g = 0; g < QK_K / 16; ++g) {
+    d.scale[g] = dd * (b.scales[g] & 0xF);
+    d.offset[g] = -(min * (b.scales[g] >> 4));
   }
+  for (int e = 0; e < QK_K; ++e) d.q[e] = unpack2(b.qs, e);
+  d.group = 16;
+  d.has_offset = true;
 }
 
 // ---------------- Q3_K ----------------
@@ -161,16 +162,12 @@ void q3_k_block(const float* x, const float* qw, BlockQ3_K& y) {
   pack2(reinterpret_cast<const uint8_t*>(L), y.qs);
 }
 
-void dequantize_q3_k(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockQ3_K*>(src);
-  for (int64_t i = 0; i < n / QK_K; ++i, y += QK_K) {
-    const float d_all = h2f(b[i].d);
-    for (int e = 0; e < QK_K; ++e) {
-      const float dl = d_all * q3_k_scale(b[i], e / 16);
-      const int high = (b[i].hmask[e % 32] >> (e / 32)) & 1;
-      y[e] = dl * (unpack2(b[i].qs, e) - (high ? 0 : 4));
-    }
-  }
+void decode_q3_k(const BlockQ3_K& b, DecodedBlock& d) {
+  const float d_all = h2f(b.d);
+  for (int g = 0; g < QK_K / 16; ++g) d.scale[g] = d_all * q3_k_scale(b, g);
+  for (int e = 0; e < QK_K; ++e) d.q[e] = unpack2(b.qs, e) - (((b.hmask[e % 32] >> (e / 32)) & 1) ? 0 : 4);
+  d.group = 16;
+  d.has_offset = false;
 }
 
 // ---------------- Q4_K / Q5_K (8 sub-blocks of 32 with 6-bit scales and mins) ----------------
@@ -279,29 +276,28 @@ void q5_k_block(const float* x, const float* qw, BlockQ5_K& y) {
 }
 
 template <typename Block, bool kHigh>
-void dequantize_q45_k(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const Block*>(src);
-  for (int64_t i = 0; i < n / QK_K; ++i) {
-    const float d = h2f(b[i].d), min = h2f(b[i].dmin);
-    for (int j = 0; j < QK_K / 64; ++j) {
-      uint8_t sc, m;
-      get_scale_min_k4(2 * j, b[i].scales, sc, m);
-      const float d1 = d * sc, m1 = min * m;
-      get_scale_min_k4(2 * j + 1, b[i].scales, sc, m);
-      const float d2 = d * sc, m2 = min * m;
-      const uint8_t* q = b[i].qs + 32 * j;
-      for (int l = 0; l < 32; ++l) {
-        int lo = q[l] & 0xF, hi = q[l] >> 4;
-        if constexpr (kHigh) {
-          lo += (b[i].qh[l] >> (2 * j)) & 1 ? 16 : 0;
-          hi += (b[i].qh[l] >> (2 * j + 1)) & 1 ? 16 : 0;
-        }
-        y[l] = d1 * lo - m1;
-        y[l + 32] = d2 * hi - m2;
+void decode_q45_k(const Block& b, DecodedBlock& d) {
+  const float dd = h2f(b.d), min = h2f(b.dmin);
+  for (int g = 0; g < QK_K / 32; ++g) {
+    uint8_t sc, m;
+    get_scale_min_k4(g, b.scales, sc, m);
+    d.scale[g] = dd * sc;
+    d.offset[g] = -(min * m);
+  }
+  for (int j = 0; j < QK_K / 64; ++j) {
+    const uint8_t* q = b.qs + 32 * j;
+    for (int l = 0; l < 32; ++l) {
+      int lo = q[l] & 0xF, hi = q[l] >> 4;
+      if constexpr (kHigh) {
+        lo += (b.qh[l] >> (2 * j)) & 1 ? 16 : 0;
+        hi += (b.qh[l] >> (2 * j + 1)) & 1 ? 16 : 0;
       }
-      y += 64;
+      d.q[64 * j + l] = lo;
+      d.q[64 * j + 32 + l] = hi;
     }
   }
+  d.group = 32;
+  d.has_offset = true;
 }
 
 // ---------------- Q6_K ----------------
@@ -343,31 +339,22 @@ void q6_k_block(const float* x, const float* qw, BlockQ6_K& y) {
   }
 }
 
-void dequantize_q6_k(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockQ6_K*>(src);
-  for (int64_t i = 0; i < n / QK_K; ++i) {
-    const float d = h2f(b[i].d);
-    const uint8_t* ql = b[i].ql;
-    const uint8_t* qh = b[i].qh;
-    const int8_t* sc = b[i].scales;
-    for (int nn = 0; nn < QK_K; nn += 128) {
-      for (int l = 0; l < 32; ++l) {
-        const int is = l / 16;
-        const int q1 = static_cast<int8_t>((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
-        const int q2 = static_cast<int8_t>((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-        const int q3 = static_cast<int8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-        const int q4 = static_cast<int8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-        y[l] = d * sc[is] * q1;
-        y[l + 32] = d * sc[is + 2] * q2;
-        y[l + 64] = d * sc[is + 4] * q3;
-        y[l + 96] = d * sc[is + 6] * q4;
-      }
-      y += 128;
-      ql += 64;
-      qh += 32;
-      sc += 8;
+void decode_q6_k(const BlockQ6_K& b, DecodedBlock& d) {
+  const float dd = h2f(b.d);
+  for (int g = 0; g < QK_K / 16; ++g) d.scale[g] = dd * b.scales[g];
+  for (int n = 0; n < QK_K / 128; ++n) {
+    const uint8_t* ql = b.ql + 64 * n;
+    const uint8_t* qh = b.qh + 32 * n;
+    int32_t* q = d.q + 128 * n;
+    for (int l = 0; l < 32; ++l) {
+      q[l] = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+      q[l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+      q[l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+      q[l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
     }
   }
+  d.group = 16;
+  d.has_offset = false;
 }
 
 template <typename Block, void (*Fn)(const float*, const float*, Block&)>
@@ -377,15 +364,14 @@ void quantize_k(const float* src, void* dst, int64_t nrows, int64_t n_per_row, c
 
 }  // namespace
 
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q2_K, "Q2_K", QK_K, sizeof(BlockQ2_K), true, dequantize_q2_k, nullptr,
-                                quantize_k<BlockQ2_K, q2_k_block>, nullptr});
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q3_K, "Q3_K", QK_K, sizeof(BlockQ3_K), true, dequantize_q3_k, nullptr,
-                                quantize_k<BlockQ3_K, q3_k_block>, nullptr});
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q4_K, "Q4_K", QK_K, sizeof(BlockQ4_K), true, dequantize_q45_k<BlockQ4_K, false>,
-                                nullptr, quantize_k<BlockQ4_K, q4_k_block>, nullptr});
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q5_K, "Q5_K", QK_K, sizeof(BlockQ5_K), true, dequantize_q45_k<BlockQ5_K, true>,
-                                nullptr, quantize_k<BlockQ5_K, q5_k_block>, nullptr});
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q6_K, "Q6_K", QK_K, sizeof(BlockQ6_K), true, dequantize_q6_k, nullptr,
-                                quantize_k<BlockQ6_K, q6_k_block>, nullptr});
+#define LOWBIT_KQUANT(TYPE, NAME, BLOCK, DECODE, QUANT)                                                    \
+  LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::TYPE, NAME, QK_K, sizeof(BLOCK), true,                          \
+                                  dequantize_decoded_ref<BLOCK, QK_K, DECODE>,                              \
+                                  LOWBIT_DECODED_AVX2(BLOCK, QK_K, DECODE), quantize_k<BLOCK, QUANT>, nullptr})
+LOWBIT_KQUANT(Q2_K, "Q2_K", BlockQ2_K, decode_q2_k, q2_k_block);
+LOWBIT_KQUANT(Q3_K, "Q3_K", BlockQ3_K, decode_q3_k, q3_k_block);
+LOWBIT_KQUANT(Q4_K, "Q4_K", BlockQ4_K, (decode_q45_k<BlockQ4_K, false>), q4_k_block);
+LOWBIT_KQUANT(Q5_K, "Q5_K", BlockQ5_K, (decode_q45_k<BlockQ5_K, true>), q5_k_block);
+LOWBIT_KQUANT(Q6_K, "Q6_K", BlockQ6_K, decode_q6_k, q6_k_block);
 
 }  // namespace lowbit::fmt

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "blocks.h"
+#include "decoded.h"
 #include "lowbit/formats.h"
 
 namespace lowbit::fmt {
@@ -69,20 +70,20 @@ void quantize_mxfp4(const float* src, void* dst, int64_t nrows, int64_t n_per_ro
   });
 }
 
-void dequantize_mxfp4(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockMXFP4*>(src);
-  for (int64_t i = 0; i < n / QK; ++i, y += QK) {
-    const float d = e8m0_half(b[i].e);
-    for (int j = 0; j < QK / 2; ++j) {
-      y[j] = kE2M1x2[b[i].qs[j] & 0xf] * d;
-      y[j + QK / 2] = kE2M1x2[b[i].qs[j] >> 4] * d;
-    }
+void decode_mxfp4(const BlockMXFP4& b, DecodedBlock& d) {
+  for (int j = 0; j < QK / 2; ++j) {
+    d.q[j] = kE2M1x2[b.qs[j] & 0xf];
+    d.q[j + QK / 2] = kE2M1x2[b.qs[j] >> 4];
   }
+  d.scale[0] = e8m0_half(b.e);
+  d.group = QK;
+  d.has_offset = false;
 }
 
 }  // namespace
 
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::MXFP4, "MXFP4", QK, sizeof(BlockMXFP4), true, dequantize_mxfp4, nullptr,
-                                quantize_mxfp4, nullptr});
+LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::MXFP4, "MXFP4", QK, sizeof(BlockMXFP4), true,
+                                dequantize_decoded_ref<BlockMXFP4, QK, decode_mxfp4>,
+                                LOWBIT_DECODED_AVX2(BlockMXFP4, QK, decode_mxfp4), quantize_mxfp4, nullptr});
 
 }  // namespace lowbit::fmt

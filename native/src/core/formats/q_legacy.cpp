@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "blocks.h"
+#include "decoded.h"
 #include "legacy.h"
 #include "lowbit/formats.h"
 #include "search.h"
@@ -189,7 +190,7 @@ void dequantize_q4_1(const void* src, float* y, int64_t n) {
 }
 
 template <typename Block>
-void unpack5(const Block& b, int* q) {
+void unpack5(const Block& b, int32_t* q) {
   uint32_t qh;
   std::memcpy(&qh, b.qh, 4);
   for (int j = 0; j < QK / 2; ++j) {
@@ -198,24 +199,20 @@ void unpack5(const Block& b, int* q) {
   }
 }
 
-void dequantize_q5_0(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockQ5_0*>(src);
-  int q[QK];
-  for (int64_t i = 0; i < n / QK; ++i, y += QK) {
-    const float d = h2f(b[i].d);
-    unpack5(b[i], q);
-    for (int j = 0; j < QK; ++j) y[j] = (q[j] - 16) * d;
-  }
+void decode_q5_0(const BlockQ5_0& b, DecodedBlock& d) {
+  unpack5(b, d.q);
+  for (int j = 0; j < QK; ++j) d.q[j] -= 16;
+  d.scale[0] = h2f(b.d);
+  d.group = QK;
+  d.has_offset = false;
 }
 
-void dequantize_q5_1(const void* src, float* y, int64_t n) {
-  const auto* b = static_cast<const BlockQ5_1*>(src);
-  int q[QK];
-  for (int64_t i = 0; i < n / QK; ++i, y += QK) {
-    const float d = h2f(b[i].d), m = h2f(b[i].m);
-    unpack5(b[i], q);
-    for (int j = 0; j < QK; ++j) y[j] = q[j] * d + m;
-  }
+void decode_q5_1(const BlockQ5_1& b, DecodedBlock& d) {
+  unpack5(b, d.q);
+  d.scale[0] = h2f(b.d);
+  d.offset[0] = h2f(b.m);
+  d.group = QK;
+  d.has_offset = true;
 }
 
 void dequantize_q8_0(const void* src, float* y, int64_t n) {
@@ -232,10 +229,12 @@ LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q4_0, "Q4_0", QK, sizeof(BlockQ4_0), t
                                 simd::dequantize_q4_0, quantize_q4_0, simd::quantize_q4_0});
 LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q4_1, "Q4_1", QK, sizeof(BlockQ4_1), true, dequantize_q4_1,
                                 simd::dequantize_q4_1, quantize_q4_1, nullptr});
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q5_0, "Q5_0", QK, sizeof(BlockQ5_0), true, dequantize_q5_0, nullptr,
-                                quantize_q5_0, nullptr});
-LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q5_1, "Q5_1", QK, sizeof(BlockQ5_1), true, dequantize_q5_1, nullptr,
-                                quantize_q5_1, nullptr});
+LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q5_0, "Q5_0", QK, sizeof(BlockQ5_0), true,
+                                dequantize_decoded_ref<BlockQ5_0, QK, decode_q5_0>,
+                                LOWBIT_DECODED_AVX2(BlockQ5_0, QK, decode_q5_0), quantize_q5_0, nullptr});
+LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q5_1, "Q5_1", QK, sizeof(BlockQ5_1), true,
+                                dequantize_decoded_ref<BlockQ5_1, QK, decode_q5_1>,
+                                LOWBIT_DECODED_AVX2(BlockQ5_1, QK, decode_q5_1), quantize_q5_1, nullptr});
 LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::Q8_0, "Q8_0", QK, sizeof(BlockQ8_0), true, dequantize_q8_0,
                                 simd::dequantize_q8_0, quantize_q8_0, simd::quantize_q8_0});
 
