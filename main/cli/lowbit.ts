@@ -4,12 +4,14 @@ import { Command } from 'commander';
 
 import { evalCommand } from './eval.js';
 import { quantizeCommand } from './quantize.js';
+import { studioCommand } from './studio.js';
 
 const program = new Command('lowbit')
   .description('Lowbit Studio: calibrate, quantize, evaluate and export GGUF models for llama.cpp')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(evalCommand())
-  .addCommand(quantizeCommand());
+  .addCommand(quantizeCommand())
+  .addCommand(studioCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`lowbit: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,0 +1,119 @@
+// Web mode: the renderer and the studio API on 127.0.0.1 only. Every request needs the per-launch
+// token — given once in the URL, then kept in an HttpOnly, SameSite=Strict cookie — and a Host
+// header naming this server (so other sites cannot reach it through DNS rebinding).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+import type { StudioApi } from '../contract/api.js';
+import { InvalidRequestError, validateCall } from '../contract/validate.js';
+
+export interface WebServerOptions {
+  api: StudioApi;
+  /** folder with the built renderer (index.html + assets) */
+  rendererDir: string;
+  port?: number;
+  token?: string;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2',
+};
+const MAX_BODY = 1 << 20;
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+function cookieToken(req: http.IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, v] = part.trim().split('=');
+    if (k === 'lowbit_token') return v;
+  }
+  return undefined;
+}
+
+function send(res: http.ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}) {
+  res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...extra });
+  res.end(body);
+}
+
+export function startWebServer(o: WebServerOptions): Promise<WebServer> {
+  const token = o.token ?? crypto.randomBytes(24).toString('base64url');
+  const root = path.resolve(o.rendererDir);
+  let port = 0;
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const host = req.headers.host ?? '';
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden host');
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const fromQuery = url.searchParams.get('token');
+    if (fromQuery !== null && safeEqual(fromQuery, token) && req.method === 'GET') {
+      // trade the URL token for a cookie and drop it from the address bar
+      url.searchParams.delete('token');
+      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': `lowbit_token=${token}; HttpOnly; SameSite=Strict; Path=/` });
+      return res.end();
+    }
+    const cookie = cookieToken(req);
+    if (!cookie || !safeEqual(cookie, token)) return send(res, 401, 'open the URL printed by `lowbit studio --web` (it carries the access token)');
+
+    if (url.pathname === '/api/call') {
+      if (req.method !== 'POST') return send(res, 405, 'POST only');
+      if (req.headers['content-type']?.split(';')[0] !== 'application/json') return send(res, 415, 'JSON only');
+      let body = '';
+      for await (const chunk of req) {
+        body += chunk;
+        if (body.length > MAX_BODY) return send(res, 413, 'request too large');
+      }
+      try {
+        const parsed = JSON.parse(body) as { method?: unknown; args?: unknown };
+        const { method, args } = validateCall(parsed.method, parsed.args);
+        const fn = o.api[method] as (...a: unknown[]) => Promise<unknown>;
+        const result = await fn(...args);
+        return send(res, 200, JSON.stringify({ ok: true, result: result ?? null }), 'application/json');
+      } catch (e) {
+        const status = e instanceof InvalidRequestError || e instanceof SyntaxError ? 400 : 500;
+        return send(res, status, JSON.stringify({ ok: false, error: (e as Error).message }), 'application/json');
+      }
+    }
+    if (req.method !== 'GET') return send(res, 405, 'GET only');
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = path.resolve(root, rel);
+    if (!file.startsWith(root + path.sep)) return send(res, 404, 'not found');
+    fs.readFile(file, (err, data) => {
+      if (err) return send(res, 404, 'not found');
+      const headers: Record<string, string> = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY };
+      send(res, 200, data, TYPES[path.extname(file)] ?? 'application/octet-stream', headers);
+    });
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => send(res, 500, (e as Error).message));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', () => {
+      port = (server.address() as { port: number }).port;
+      resolve({
+        url: `http://127.0.0.1:${port}/?token=${token}`,
+        port,
+        token,
+        close: () => new Promise((r) => server.close(() => r())),
+      });
+    });
+  });
+}
