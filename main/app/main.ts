@@ -1,0 +1,42 @@
+// Electron main process: one sandboxed window served from app://, the API over one IPC channel,
+// the engine in a utilityProcess. Everything else lives in main/core.
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell, utilityProcess } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { engineClient } from './engine-client.js';
+import { registerStudioIpc } from './ipc.js';
+import { APP_CSP, APP_ORIGIN, isTrustedUrl, resolveAppFile, windowOptions } from './security.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererDir = path.resolve(here, '..', '..', 'renderer');
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+app.whenReady().then(() => {
+  protocol.handle('app', (request) => {
+    const file = resolveAppFile(rendererDir, request.url);
+    if (!file) return new Response('not found', { status: 404 });
+    return net.fetch(pathToFileURL(file).toString());
+  });
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [APP_CSP] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  const engine = utilityProcess.fork(path.join(here, 'engine-host.js'), [], { serviceName: 'Lowbit engine' });
+  registerStudioIpc(ipcMain, engineClient(engine));
+
+  const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'preload.cjs')));
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isTrustedUrl(url)) event.preventDefault();
+  });
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+});
+
+app.on('window-all-closed', () => app.quit());
