@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 
 import { evalCommand } from './eval.js';
+import { imatrixCommand } from './imatrix.js';
 import { quantizeCommand } from './quantize.js';
 import { studioCommand } from './studio.js';
 
@@ -11,6 +12,7 @@ const program = new Command('lowbit')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(evalCommand())
   .addCommand(quantizeCommand())
+  .addCommand(imatrixCommand())
   .addCommand(studioCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -57,7 +57,15 @@ export interface NativeEvalOptions {
   reference?: ModelHandle;
 }
 
+export interface NativeImatrixResult {
+  tokens: number;
+  chunks: number;
+  /** per weight name, Σ x² of each input column */
+  sums: Record<string, Float64Array>;
+}
+
 export interface NativeBinding {
+  imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;
   openModel(description: { hparams: object; tensors: object[] }): ModelHandle;
   closeModel(model: ModelHandle): void;
   logits(model: ModelHandle, tokens: Int32Array, threads: number): Float32Array;

@@ -9,6 +9,7 @@
 
 #include "async_job.h"
 #include "bindings.h"
+#include "lowbit/calibrate.h"
 #include "lowbit/evaluate.h"
 #include "lowbit/model.h"
 
@@ -153,9 +154,45 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
       });
 }
 
+// imatrix(handle, tokens, { nCtx, threads, bos, addBos }, onProgress) -> { promise, cancel }
+// resolving to { tokens, chunks, sums: { [tensor]: Float64Array } }.
+Napi::Value Imatrix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ModelPtr model = handle(info[0]);
+  auto tokens = std::make_shared<std::vector<int32_t>>(tokens_arg(info[1]));
+  Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+  ImatrixOptions opt;
+  opt.n_ctx = static_cast<int64_t>(num(o, "nCtx", 512));
+  opt.threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
+  opt.bos = static_cast<int32_t>(num(o, "bos", -1));
+  opt.add_bos = !o.Get("addBos").IsBoolean() || o.Get("addBos").As<Napi::Boolean>().Value();
+  auto result = std::make_shared<ImatrixResult>();
+  return AsyncJob::Start(
+      env, info[3],
+      [model, tokens, opt, result](JobContext& ctx) mutable {
+        opt.cancel = ctx.cancel.get();
+        opt.progress = [&ctx](int64_t done, int64_t total) { ctx.report(static_cast<double>(done), static_cast<double>(total)); };
+        *result = collect_imatrix(*model, *tokens, opt);
+      },
+      [result](Napi::Env env) -> Napi::Value {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("tokens", static_cast<double>(result->tokens));
+        r.Set("chunks", static_cast<double>(result->chunks));
+        Napi::Object sums = Napi::Object::New(env);
+        for (const auto& [name, v] : result->sums) {
+          auto a = Napi::Float64Array::New(env, v.size());
+          std::copy(v.begin(), v.end(), a.Data());
+          sums.Set(name, a);
+        }
+        r.Set("sums", sums);
+        return r;
+      });
+}
+
 }  // namespace
 
 void InitEngine(Napi::Env env, Napi::Object exports) {
+  exports.Set("imatrix", Napi::Function::New(env, Imatrix));
   exports.Set("openModel", Napi::Function::New(env, OpenModel));
   exports.Set("closeModel", Napi::Function::New(env, CloseModel));
   exports.Set("logits", Napi::Function::New(env, Logits));

@@ -100,6 +100,7 @@ void Context::forward(const int32_t* tokens, int64_t n, int64_t logits_from, flo
     if (cancel && cancel->load()) throw std::runtime_error("cancelled");
     const LayerWeights& L = m_.layers()[l];
     for (int64_t t = 0; t < n; ++t) rms_norm(x_.data() + t * E, L.attn_norm, E, hp.rms_eps, xn_.data() + t * E, wbuf);
+    if (observer_) observer_->observe({&L.wq, &L.wk, &L.wv}, xn_.data(), n, E);
     matmul(pool_, L.wq, xn_.data(), n, q_.data());
     matmul(pool_, L.wk, xn_.data(), n, k_.data());
     matmul(pool_, L.wv, xn_.data(), n, v_.data());
@@ -115,16 +116,19 @@ void Context::forward(const int32_t* tokens, int64_t n, int64_t logits_from, flo
     std::copy(k_.begin(), k_.begin() + n * kvd, kc);
     std::copy(v_.begin(), v_.begin() + n * kvd, vc);
     attention(n, l);
+    if (observer_) observer_->observe({&L.wo}, attn_.data(), n, qd);
     matmul(pool_, L.wo, attn_.data(), n, ffn_.data());
     for (int64_t i = 0; i < n * E; ++i) x_[i] += ffn_[i];
 
     for (int64_t t = 0; t < n; ++t) rms_norm(x_.data() + t * E, L.ffn_norm, E, hp.rms_eps, xn_.data() + t * E, wbuf);
+    if (observer_) observer_->observe({&L.gate, &L.up}, xn_.data(), n, E);
     matmul(pool_, L.gate, xn_.data(), n, gate_.data());
     matmul(pool_, L.up, xn_.data(), n, up_.data());
     for (size_t i = 0; i < gate_.size(); ++i) {
       const float g = gate_[i];
       gate_[i] = (g / (1.0f + std::exp(-g))) * up_[i];
     }
+    if (observer_) observer_->observe({&L.down}, gate_.data(), n, hp.n_ff);
     matmul(pool_, L.down, gate_.data(), n, ffn_.data());
     for (int64_t i = 0; i < n * E; ++i) x_[i] += ffn_[i];
   }

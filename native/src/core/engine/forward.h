@@ -10,6 +10,14 @@
 
 namespace lowbit {
 
+// Sees the input of every linear layer during forward(): x holds n_tok rows of dim floats.
+// `tensors` names the weights that multiply this input (q/k/v share one, gate/up another).
+class ActivationObserver {
+ public:
+  virtual ~ActivationObserver() = default;
+  virtual void observe(const std::vector<const Weight*>& tensors, const float* x, int64_t n_tok, int64_t dim) = 0;
+};
+
 class Context {
  public:
   Context(const Model& model, int64_t n_ctx, ThreadPool& pool);
@@ -19,6 +27,7 @@ class Context {
   // [logits_from, n) go to `logits` ((n - logits_from) × n_vocab). Throws "cancelled" when
   // *cancel becomes true (checked between layers).
   void forward(const int32_t* tokens, int64_t n, int64_t logits_from, float* logits, const std::atomic<bool>* cancel = nullptr);
+  void set_observer(ActivationObserver* observer) { observer_ = observer; }
 
  private:
   void attention(int64_t n, int64_t layer);
@@ -26,6 +35,7 @@ class Context {
   ThreadPool& pool_;
   int64_t n_ctx_;
   int64_t n_past_ = 0;
+  ActivationObserver* observer_ = nullptr;
   std::vector<float> k_cache_, v_cache_;  // [layer][pos][kv_dim]
   std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_, ffn_;
 };
