@@ -20,6 +20,10 @@ export function tokenizerMetadata(desc: ModelDescription): Map<string, GgufKv> {
   const tok = tokenizerForModel(desc);
   if (!(tok instanceof SpmTokenizer)) throw new Error(`${desc.path}: cannot export its tokenizer`);
   const v = tok.vocab;
+  // llama.cpp looks up the newline's byte token when it loads an SPM vocabulary and aborts if there
+  // is neither <0x0A> nor a literal "\n" token: refuse rather than write a file that crashes it.
+  if (!v.tokens.includes('<0x0A>') && !v.tokens.includes('\n'))
+    throw new Error(`${desc.tokenizerPath ?? desc.path}: this vocabulary has no byte tokens and no newline token, which llama.cpp needs to load it; the model cannot be exported to GGUF`);
   const m = new Map<string, GgufKv>([
     ['tokenizer.ggml.model', kv.str('llama')],
     ['tokenizer.ggml.tokens', kv.strs(v.tokens)],
