@@ -69,6 +69,15 @@ std::vector<int32_t> tokens_arg(const Napi::Value& v) {
   return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
 }
 
+// Options shared by the chunked runs (evaluation, imatrix).
+template <typename Options>
+void read_chunk_options(const Napi::Object& o, Options& opt) {
+  opt.n_ctx = static_cast<int64_t>(num(o, "nCtx", 512));
+  opt.threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
+  opt.bos = static_cast<int32_t>(num(o, "bos", -1));
+  opt.add_bos = !o.Get("addBos").IsBoolean() || o.Get("addBos").As<Napi::Boolean>().Value();
+}
+
 Napi::Value OpenModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "openModel(description)");
@@ -124,10 +133,7 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
   auto tokens = std::make_shared<std::vector<int32_t>>(tokens_arg(info[1]));
   Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
   EvalOptions opt;
-  opt.n_ctx = static_cast<int64_t>(num(o, "nCtx", 512));
-  opt.threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
-  opt.bos = static_cast<int32_t>(num(o, "bos", -1));
-  opt.add_bos = !o.Get("addBos").IsBoolean() || o.Get("addBos").As<Napi::Boolean>().Value();
+  read_chunk_options(o, opt);
   ModelPtr reference;
   if (o.Get("reference").IsExternal()) reference = handle(o.Get("reference"));
   auto result = std::make_shared<EvalResult>();
@@ -162,10 +168,7 @@ Napi::Value Imatrix(const Napi::CallbackInfo& info) {
   auto tokens = std::make_shared<std::vector<int32_t>>(tokens_arg(info[1]));
   Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
   ImatrixOptions opt;
-  opt.n_ctx = static_cast<int64_t>(num(o, "nCtx", 512));
-  opt.threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
-  opt.bos = static_cast<int32_t>(num(o, "bos", -1));
-  opt.add_bos = !o.Get("addBos").IsBoolean() || o.Get("addBos").As<Napi::Boolean>().Value();
+  read_chunk_options(o, opt);
   auto result = std::make_shared<ImatrixResult>();
   return AsyncJob::Start(
       env, info[3],

@@ -44,6 +44,18 @@ inline int nearest_int(float x) {
   return (i & 0x007fffff) - 0x00400000;
 }
 
+// The first element of largest magnitude, with its sign (ggml's "max" in its symmetric quantizers);
+// *amax receives its magnitude.
+inline float signed_absmax(const float* x, int n, float* amax) {
+  float a = 0, max = 0;
+  for (int i = 0; i < n; ++i) {
+    const float ax = std::fabs(x[i]);
+    if (ax > a) { a = ax; max = x[i]; }
+  }
+  *amax = a;
+  return max;
+}
+
 // Index of the value in a sorted int8 table closest to x (ties to the lower one).
 inline int best_index_int8(int n, const int8_t* values, float x) {
   if (x <= values[0]) return 0;

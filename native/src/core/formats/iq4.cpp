@@ -35,11 +35,8 @@ void iq4_impl(int super_block_size, const float* x, uint16_t* dh, uint8_t* q4, u
     } else {
       for (int j = 0; j < block_size; ++j) weight[j] = xb[j] * xb[j];
     }
-    float amax = 0, max = 0;
-    for (int j = 0; j < block_size; ++j) {
-      float ax = std::fabs(xb[j]);
-      if (ax > amax) { amax = ax; max = xb[j]; }
-    }
+    float amax;
+    const float max = signed_absmax(xb, block_size, &amax);
     if (amax < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;

@@ -17,9 +17,8 @@ namespace {
 // --- plain (no importance) block quantizers ---
 
 void q4_0_block(const float* x, BlockQ4_0& y) {
-  float amax = 0, max = 0;
-  for (int j = 0; j < QK; ++j)
-    if (amax < std::fabs(x[j])) { amax = std::fabs(x[j]); max = x[j]; }
+  float amax;
+  const float max = signed_absmax(x, QK, &amax);
   const float d = max / -8;
   const float id = d ? 1.0f / d : 0.0f;
   y.d = f2h(d);
@@ -57,9 +56,8 @@ void pack5(const uint8_t* L, Block& y) {
 }
 
 void q5_0_block(const float* x, BlockQ5_0& y) {
-  float amax = 0, max = 0;
-  for (int j = 0; j < QK; ++j)
-    if (amax < std::fabs(x[j])) { amax = std::fabs(x[j]); max = x[j]; }
+  float amax;
+  const float max = signed_absmax(x, QK, &amax);
   const float d = max / -16;
   const float id = d ? 1.0f / d : 0.0f;
   y.d = f2h(d);

@@ -84,17 +84,22 @@ LOWBIT_TARGET_AVX2 inline __m256i round_away(__m256 v) {
   return _mm256_cvttps_epi32(_mm256_add_ps(t, bump));
 }
 
+// Loads one 32-element block into v and returns its largest magnitude.
+LOWBIT_TARGET_AVX2 inline float load_block_absmax(const float* x, __m256* v) {
+  __m256 amax = _mm256_setzero_ps();
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_loadu_ps(x + 8 * k);
+    amax = _mm256_max_ps(amax, abs_ps(v[k]));
+  }
+  return hmax(amax);
+}
+
 LOWBIT_TARGET_AVX2 void quant_q8_0(const float* x, void* dst, int64_t nrows, int64_t n_per_row, const float*) {
   auto* y = static_cast<BlockQ8_0*>(dst);
   const int64_t nb = nrows * n_per_row / QK;
   for (int64_t i = 0; i < nb; ++i, x += QK) {
     __m256 v[4];
-    __m256 amax = _mm256_setzero_ps();
-    for (int k = 0; k < 4; ++k) {
-      v[k] = _mm256_loadu_ps(x + 8 * k);
-      amax = _mm256_max_ps(amax, abs_ps(v[k]));
-    }
-    const float d = hmax(amax) / 127;
+    const float d = load_block_absmax(x, v) / 127;
     const float id = d ? 1.0f / d : 0.0f;
     y[i].d = f2h(d);
     const __m256 vid = _mm256_set1_ps(id);
@@ -114,12 +119,7 @@ LOWBIT_TARGET_AVX2 void quant_q4_0(const float* x, void* dst, int64_t nrows, int
   const int64_t nb = nrows * n_per_row / QK;
   for (int64_t i = 0; i < nb; ++i, x += QK) {
     __m256 v[4];
-    __m256 amax = _mm256_setzero_ps();
-    for (int k = 0; k < 4; ++k) {
-      v[k] = _mm256_loadu_ps(x + 8 * k);
-      amax = _mm256_max_ps(amax, abs_ps(v[k]));
-    }
-    const float a = hmax(amax);
+    const float a = load_block_absmax(x, v);
     float max = 0;  // the first element of largest magnitude, with its sign
     for (int j = 0; j < QK; ++j)
       if (std::fabs(x[j]) == a) { max = x[j]; break; }

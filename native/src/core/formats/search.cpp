@@ -21,11 +21,8 @@ inline float rmse_weight(int rmse_type, const float* qw, const float* x, int i) 
 }  // namespace
 
 float make_qx_quants(int n, int nmax, const float* x, int8_t* L, int rmse_type, const float* qw) {
-  float max = 0, amax = 0;
-  for (int i = 0; i < n; ++i) {
-    float ax = std::fabs(x[i]);
-    if (ax > amax) { amax = ax; max = x[i]; }
-  }
+  float amax;
+  const float max = signed_absmax(x, n, &amax);
   if (amax < GROUP_MAX_EPS) {
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;
@@ -221,11 +218,8 @@ float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* q
 }
 
 float make_q3_quants(int n, int nmax, const float* x, int8_t* L, bool do_rmse) {
-  float max = 0, amax = 0;
-  for (int i = 0; i < n; ++i) {
-    float ax = std::fabs(x[i]);
-    if (ax > amax) { amax = ax; max = x[i]; }
-  }
+  float amax;
+  const float max = signed_absmax(x, n, &amax);
   if (amax < GROUP_MAX_EPS) {
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;
