@@ -64,7 +64,15 @@ export interface NativeImatrixResult {
   sums: Record<string, Float64Array>;
 }
 
+export interface NativeGptqResult {
+  data: Uint8Array;
+  damp: number;
+  deadColumns: number;
+}
+
 export interface NativeBinding {
+  gptqQuantize(o: { type: string; weights: Float32Array; rows: number; cols: number; hessian: Float64Array; blockSize?: number; damp?: number; threads?: number }): NativeGptqResult;
+  hessianError(type: string, weights: Float32Array, rows: number, cols: number, hessian: Float64Array, data: Uint8Array): number;
   imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;
   openModel(description: { hparams: object; tensors: object[] }): ModelHandle;
   closeModel(model: ModelHandle): void;

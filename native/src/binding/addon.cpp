@@ -5,6 +5,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lowbit::binding::InitFormats(env, exports);
   lowbit::binding::InitEngine(env, exports);
   lowbit::binding::InitConvert(env, exports);
+  lowbit::binding::InitGptq(env, exports);
   return exports;
 }
 }  // namespace

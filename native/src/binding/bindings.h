@@ -7,4 +7,5 @@ namespace lowbit::binding {
 void InitFormats(Napi::Env env, Napi::Object exports);
 void InitEngine(Napi::Env env, Napi::Object exports);
 void InitConvert(Napi::Env env, Napi::Object exports);
+void InitGptq(Napi::Env env, Napi::Object exports);
 }  // namespace lowbit::binding
