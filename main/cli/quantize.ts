@@ -1,6 +1,7 @@
 // lowbit quantize: llama.cpp's preset mixes, optionally importance-weighted, streamed to GGUF.
 import { Command, InvalidArgumentError } from 'commander';
 
+import { parseTextSource } from '../core/calibration/text-source.js';
 import { defaultThreads } from '../core/evaluation.js';
 import { PRESETS } from '../core/quant/presets.js';
 import { quantizeWithPreset } from '../core/quantize-preset.js';
@@ -19,7 +20,11 @@ export function quantizeCommand(): Command {
     .argument('<model>', 'source model (GGUF, F32/F16/BF16 weights)')
     .requiredOption('--type <preset>', `target type or mix: ${PRESETS.join(', ')}`, preset)
     .requiredOption('-o, --out <file>', 'output GGUF file (written to a temporary file, renamed when complete)')
-    .option('--method <method>', 'rtn (round to nearest, as llama-quantize)', 'rtn')
+    .option('--method <method>', 'rtn (round to nearest, as llama-quantize) or gptq (error-compensated; needs --calib)', 'rtn')
+    .option('--calib <file>', 'calibration text for gptq (.txt or .jsonl; FILE@START:END takes a byte range)')
+    .option('--calib-seqs <n>', 'calibration sequences', positiveInt('--calib-seqs'), 128)
+    .option('--calib-len <n>', 'tokens per calibration sequence', positiveInt('--calib-len'), 512)
+    .option('--seed <n>', 'seed for drawing the calibration sequences', (v) => Number(v), 0)
     .option('--imatrix <file>', 'importance matrix (llama-imatrix GGUF) to weight the rounding')
     .option('--pure', 'every quantizable tensor gets the type itself, without the preset\'s per-tensor choices')
     .option('--allow-requantize', 'allow requantizing tensors that are already quantized')
@@ -31,15 +36,21 @@ export function quantizeCommand(): Command {
 The per-tensor choices of the mixes (Q4_K_M gives output.weight Q6_K, some attn_v/ffn_down Q6_K …)
 and the fallbacks for rows that do not fit a block size are llama-quantize's.
 
-Example:
-  lowbit quantize model-F16.gguf --type Q4_K_M --imatrix imatrix.gguf -o model-Q4_K_M.gguf`)
-    .action(async (model: string, o: { type: string; out: string; method: string; imatrix?: string; pure?: boolean; allowRequantize?: boolean; threads: number; db?: string; record: boolean; json?: boolean }) => {
-      if (o.method !== 'rtn') throw new Error(`method ${o.method} is not available in this command yet (available: rtn)`);
+With --method gptq the tensors whose type has a GPTQ grid (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL,
+MXFP4) are quantized with error feedback from the calibration text's Hessians; the others are
+rounded with the Hessians' diagonal as importance.
+
+Examples:
+  lowbit quantize model-F16.gguf --type Q4_K_M --imatrix imatrix.gguf -o model-Q4_K_M.gguf
+  lowbit quantize model-F16.gguf --type Q4_0 --method gptq --calib calib.txt -o model-Q4_0-gptq.gguf`)
+    .action(async (model: string, o: { type: string; out: string; method: string; calib?: string; calibSeqs: number; calibLen: number; seed: number; imatrix?: string; pure?: boolean; allowRequantize?: boolean; threads: number; db?: string; record: boolean; json?: boolean }) => {
+      if (o.method !== 'rtn' && o.method !== 'gptq') throw new Error(`unknown method ${o.method} (available: rtn, gptq)`);
+      const calibration = o.calib ? { source: parseTextSource(o.calib), params: { sequences: o.calibSeqs, length: o.calibLen, seed: o.seed } } : undefined;
       const store = o.record ? openStore(o.db) : undefined;
       const progress = stderrProgress('quantize');
       try {
         const r = await quantizeWithPreset({
-          model, preset: o.type, out: o.out, imatrix: o.imatrix, pure: o.pure, allowRequantize: o.allowRequantize,
+          model, preset: o.type, out: o.out, method: o.method as 'rtn' | 'gptq', calibration, imatrix: o.imatrix, pure: o.pure, allowRequantize: o.allowRequantize,
           threads: o.threads, store, signal: interruptSignal(), onProgress: (d, t) => progress.update(Math.round(d / 1048576), Math.round(t / 1048576), 'MiB'),
         });
         progress.done();

@@ -11,13 +11,26 @@ import { sha256File } from './model/file-hash.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';
 import type { ModelDescription } from './model/types.js';
+import { loadCalibration, CalibrationParams } from './calibration/sample.js';
+import { TextSource, describeTextSource } from './calibration/text-source.js';
+import { openModel } from '../engine/evaluate.js';
+import { native } from '../engine/native.js';
+import { tokenizerForModel } from './tokenizer/for-model.js';
 import { readImatrix } from './imatrix.js';
 import { isQuantizable, presetTypes, PresetChoice } from './quant/presets.js';
+
+export interface CalibrationRequest {
+  source: TextSource;
+  params: CalibrationParams;
+}
 
 export interface PresetRequest {
   model: string;
   preset: string;
   out: string;
+  /** rtn: round to nearest (as llama-quantize); gptq: error-compensated, needs calibration text */
+  method?: 'rtn' | 'gptq';
+  calibration?: CalibrationRequest;
   imatrix?: string;
   pure?: boolean;
   allowRequantize?: boolean;
@@ -49,8 +62,12 @@ export function presetPlan(desc: ModelDescription, preset: string, hasImatrix: b
 export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeReport> {
   const t0 = performance.now();
   const desc = importModel(req.model);
+  const method = req.method ?? 'rtn';
+  if (method === 'gptq' && !req.calibration) throw new Error('GPTQ needs calibration text (--calib FILE)');
+  if (method === 'gptq' && req.imatrix) throw new Error('GPTQ computes its own statistics from the calibration text; drop --imatrix');
   const imatrix = req.imatrix ? readImatrix(req.imatrix) : undefined;
-  const plan = presetPlan(desc, req.preset, !!imatrix, req.pure);
+  const stats = method === 'gptq' ? await calibrationHessians(desc, req.calibration!, req.threads ?? 1, req.signal) : undefined;
+  const plan = presetPlan(desc, req.preset, !!imatrix || !!stats, req.pure);
   const tensors: ExportTensor[] = desc.tensors.map((t) => {
     const choice = plan.get(t.name)!;
     const srcQuantized = !['F32', 'F16', 'BF16'].includes(t.type);
@@ -58,18 +75,30 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
       throw new Error(`tensor ${t.name} is already ${t.type}: requantizing loses quality (use --allow-requantize to do it anyway)`);
     const importance = isQuantizable({ name: t.name, ne: t.ne, type: t.type }) ? imatrix?.entries.get(t.name) : undefined;
     const rowOrder = ropeRowOrder(desc, t.name) ?? undefined;
-    return { name: t.name, type: choice.type, source: t, rowOrder, importance: importance?.length === t.ne[0] ? importance : undefined };
+    const quantized = isQuantizable({ name: t.name, ne: t.ne, type: t.type }) && !['F32', 'F16', 'BF16'].includes(choice.type);
+    const hessian = quantized ? stats?.xtx[t.name] : undefined;
+    return { name: t.name, type: choice.type, source: t, rowOrder, hessian, importance: importance?.length === t.ne[0] ? importance : undefined };
   });
-  const params = { preset: req.preset, imatrix: req.imatrix ?? null, pure: !!req.pure };
+  const params = {
+    preset: req.preset,
+    imatrix: req.imatrix ?? null,
+    pure: !!req.pure,
+    ...(stats ? { calibration: { source: describeTextSource(req.calibration!.source), ...req.calibration!.params }, damp: 0.01, block: 128 } : {}),
+  };
   const modelId = req.store ? await recordModel(req.store, desc) : null;
-  const runId = req.store ? req.store.startRun({ kind: 'quantize', params: { method: 'rtn', model: req.model, out: req.out, ...params }, modelId }) : null;
+  const textSetId =
+    req.store && stats
+      ? req.store.addTextSet({ purpose: 'calibration', sourcePath: describeTextSource(req.calibration!.source), sourceSha256: stats.sha256, params: { ...req.calibration!.params }, nTokens: stats.tokens })
+      : null;
+  const runId = req.store ? req.store.startRun({ kind: 'quantize', params: { method, model: req.model, out: req.out, ...params }, modelId, textSetId }) : null;
   try {
     const base = desc.gguf?.kv ?? new Map([...architectureMetadata(desc), ...tokenizerMetadata(desc)]);
     const metadata = exportMetadata(base, {
       fileType: fileTypeFor([], req.preset),
       quantized: tensors.some((t) => !['F32', 'F16', 'BF16'].includes(t.type)),
       provenance: {
-        method: 'rtn',
+        method,
+        calibration: stats ? { source: describeTextSource(req.calibration!.source), sha256: stats.sha256, tokens: stats.tokens } : undefined,
         preset: req.preset,
         params,
         imatrix: imatrix ? { source: path.basename(imatrix.path), sha256: await sha256File(imatrix.path) } : undefined,
@@ -99,5 +128,20 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
   } catch (e) {
     if (runId !== null) req.store!.finishRun(runId, e instanceof ExportCancelled ? 'cancelled' : 'failed', { error: (e as Error).message });
     throw e;
+  }
+}
+
+/** XᵀX of every linear layer's inputs over a seeded calibration set, from the full-precision model. */
+async function calibrationHessians(desc: ModelDescription, c: CalibrationRequest, threads: number, signal?: AbortSignal) {
+  const set = loadCalibration(c.source, tokenizerForModel(desc), c.params);
+  const handle = openModel(desc);
+  try {
+    const job = native().hessians(handle, set.tokens, { seqLen: c.params.length, threads });
+    const onAbort = () => job.cancel();
+    signal?.addEventListener('abort', onAbort);
+    const r = await job.promise.finally(() => signal?.removeEventListener('abort', onAbort));
+    return { xtx: r.xtx, tokens: r.tokens, sha256: set.sha256 };
+  } finally {
+    native().closeModel(handle);
   }
 }

@@ -28,6 +28,9 @@ export interface ConvertJob {
   importance?: Float32Array;
   /** for each output row, the source row it takes (row permutations on export) */
   rowOrder?: Int32Array;
+  /** ne0 × ne0 XᵀX of the calibration inputs: quantize with GPTQ */
+  hessian?: Float64Array;
+  damp?: number;
 }
 
 /** A long native job: settle the promise, or cancel() to make it reject with "cancelled". */
@@ -70,7 +73,14 @@ export interface NativeGptqResult {
   deadColumns: number;
 }
 
+export interface NativeHessians {
+  tokens: number;
+  /** per weight name, XᵀX of its inputs (ne0 × ne0) */
+  xtx: Record<string, Float64Array>;
+}
+
 export interface NativeBinding {
+  hessians(model: ModelHandle, tokens: Int32Array, options: { seqLen: number; threads: number }, onProgress?: (done: number, total: number) => void): NativeJob<NativeHessians>;
   gptqQuantize(o: { type: string; weights: Float32Array; rows: number; cols: number; hessian: Float64Array; blockSize?: number; damp?: number; threads?: number }): NativeGptqResult;
   hessianError(type: string, weights: Float32Array, rows: number, cols: number, hessian: Float64Array, data: Uint8Array): number;
   imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;

@@ -19,6 +19,8 @@ export interface ExportTensor {
   ne?: number[];
   importance?: Float32Array;
   rowOrder?: Int32Array;
+  /** XᵀX of the tensor's calibration inputs: quantized with GPTQ */
+  hessian?: Float64Array;
 }
 
 export interface ExportOptions {
@@ -67,6 +69,7 @@ export async function exportGguf(o: ExportOptions): Promise<ExportResult> {
         dstOffset: layout.offsets[i],
         importance: t.importance,
         rowOrder: t.rowOrder,
+        hessian: t.hessian,
       }));
       const job = native().convertTensors(tempPath, jobs, { threads: o.threads ?? 1 }, o.onProgress);
       const onAbort = () => job.cancel();

@@ -44,6 +44,12 @@ Napi::Value ConvertTensors(const Napi::CallbackInfo& info) {
       auto f = imp.As<Napi::Float32Array>();
       j.importance.assign(f.Data(), f.Data() + f.ElementLength());
     }
+    Napi::Value hessian = o.Get("hessian");
+    if (hessian.IsTypedArray()) {
+      auto h = hessian.As<Napi::Float64Array>();
+      j.hessian.assign(h.Data(), h.Data() + h.ElementLength());
+    }
+    if (o.Get("damp").IsNumber()) j.damp = o.Get("damp").As<Napi::Number>().DoubleValue();
     Napi::Value order = o.Get("rowOrder");
     if (order.IsTypedArray()) {
       auto a = order.As<Napi::Int32Array>();

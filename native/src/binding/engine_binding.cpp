@@ -192,9 +192,40 @@ Napi::Value Imatrix(const Napi::CallbackInfo& info) {
       });
 }
 
+// hessians(handle, tokens, { seqLen, threads }, onProgress) -> { promise, cancel } resolving to
+// { tokens, xtx: { [tensor]: Float64Array } }.
+Napi::Value Hessians(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ModelPtr model = handle(info[0]);
+  auto tokens = std::make_shared<std::vector<int32_t>>(tokens_arg(info[1]));
+  Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+  const int64_t seq_len = static_cast<int64_t>(num(o, "seqLen", 512));
+  const int threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
+  auto result = std::make_shared<HessianResult>();
+  return AsyncJob::Start(
+      env, info[3],
+      [model, tokens, seq_len, threads, result](JobContext& ctx) {
+        *result = collect_hessians(*model, *tokens, seq_len, threads, ctx.cancel.get(),
+                                   [&ctx](int64_t d, int64_t t) { ctx.report(static_cast<double>(d), static_cast<double>(t)); });
+      },
+      [result](Napi::Env env) -> Napi::Value {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("tokens", static_cast<double>(result->tokens));
+        Napi::Object xtx = Napi::Object::New(env);
+        for (const auto& [name, v] : result->xtx) {
+          auto a = Napi::Float64Array::New(env, v.size());
+          std::copy(v.begin(), v.end(), a.Data());
+          xtx.Set(name, a);
+        }
+        r.Set("xtx", xtx);
+        return r;
+      });
+}
+
 }  // namespace
 
 void InitEngine(Napi::Env env, Napi::Object exports) {
+  exports.Set("hessians", Napi::Function::New(env, Hessians));
   exports.Set("imatrix", Napi::Function::New(env, Imatrix));
   exports.Set("openModel", Napi::Function::New(env, OpenModel));
   exports.Set("closeModel", Napi::Function::New(env, CloseModel));

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "lowbit/formats.h"
+#include "lowbit/gptq.h"
+#include "lowbit/grid.h"
 
 namespace lowbit {
 namespace {
@@ -107,11 +109,23 @@ void convert_tensors(const std::string& out_path, const std::vector<ConvertJob>&
     if (fstat(src.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) < job.src_offset + src_row * job.nrows)
       throw std::runtime_error("tensor " + job.name + ": its data runs past the end of " + job.src_file);
 
-    const int64_t rows_per_chunk = std::max<int64_t>(1, static_cast<int64_t>(options.chunk_bytes / (job.ne0 * 4)));
+    if (!job.hessian.empty()) {
+      if (job.hessian.size() != static_cast<size_t>(job.ne0 * job.ne0))
+        throw std::runtime_error("tensor " + job.name + ": the Hessian is not " + std::to_string(job.ne0) + " × " + std::to_string(job.ne0));
+      if (!job.row_order.empty()) throw std::runtime_error("tensor " + job.name + ": GPTQ with a row permutation is not supported");
+    }
+    const bool gptq = !job.hessian.empty() && find_grid(dst_t->type) != nullptr;
+    // GPTQ needs the whole matrix at once; plain conversion streams it in chunks
+    const int64_t rows_per_chunk = gptq ? job.nrows : std::max<int64_t>(1, static_cast<int64_t>(options.chunk_bytes / (job.ne0 * 4)));
+    std::vector<float> diag_importance;
+    if (!job.hessian.empty() && !gptq) {
+      diag_importance.resize(static_cast<size_t>(job.ne0));
+      for (int64_t j = 0; j < job.ne0; ++j) diag_importance[j] = static_cast<float>(job.hessian[j * job.ne0 + j]);
+    }
     std::vector<uint8_t> in(src_row * std::min(rows_per_chunk, job.nrows));
     std::vector<float> f32(static_cast<size_t>(job.ne0) * std::min(rows_per_chunk, job.nrows));
     std::vector<uint8_t> q(dst_row * std::min(rows_per_chunk, job.nrows));
-    const float* imp = job.importance.empty() ? nullptr : job.importance.data();
+    const float* imp = !diag_importance.empty() ? diag_importance.data() : job.importance.empty() ? nullptr : job.importance.data();
     for (int64_t r0 = 0; r0 < job.nrows; r0 += rows_per_chunk) {
       if (options.cancel && options.cancel->load()) throw std::runtime_error("cancelled");
       const int64_t rows = std::min(rows_per_chunk, job.nrows - r0);
@@ -124,8 +138,16 @@ void convert_tensors(const std::string& out_path, const std::vector<ConvertJob>&
       parallel_rows(rows, options.threads, [&](int64_t a, int64_t b) {
         for (int64_t r = a; r < b; ++r) dequantize_row(*src_t, in.data() + src_row * r, f32.data() + job.ne0 * r, job.ne0);
         check_finite(f32.data() + job.ne0 * a, b - a, job.ne0, r0 + a, job.name);
-        quantize_rows(*dst_t, f32.data() + job.ne0 * a, q.data() + dst_row * a, b - a, job.ne0, imp);
+        if (!gptq) quantize_rows(*dst_t, f32.data() + job.ne0 * a, q.data() + dst_row * a, b - a, job.ne0, imp);
       });
+      if (gptq) {
+        GptqOptions go;
+        go.threads = options.threads;
+        go.damp = job.damp;
+        GptqResult g = gptq_quantize(*dst_t, f32.data(), rows, job.ne0, job.hessian.data(), go);
+        std::copy(g.data.begin(), g.data.end(), q.begin());
+        if (options.on_gptq) options.on_gptq(job.name, g.damp);
+      }
       write_exact(out.get(), q.data(), dst_row * rows, job.dst_offset + dst_row * r0, "tensor " + job.name);
       done += static_cast<uint64_t>(rows * job.ne0) * 4u;
       if (options.progress) options.progress(done, total);
