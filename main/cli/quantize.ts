@@ -17,7 +17,7 @@ function preset(v: string): string {
 export function quantizeCommand(): Command {
   return new Command('quantize')
     .description('quantize a model into GGUF with one of llama.cpp\'s types or preset mixes')
-    .argument('<model>', 'source model (GGUF, F32/F16/BF16 weights)')
+    .argument('<model>', 'source model: GGUF (F32/F16/BF16 weights), Hugging Face folder or llama2.c checkpoint')
     .requiredOption('--type <preset>', `target type or mix: ${PRESETS.join(', ')}`, preset)
     .requiredOption('-o, --out <file>', 'output GGUF file (written to a temporary file, renamed when complete)')
     .option('--method <method>', 'rtn (round to nearest, as llama-quantize) or gptq (error-compensated; needs --calib)', 'rtn')

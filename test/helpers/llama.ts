@@ -31,3 +31,42 @@ export async function llamaLogits(modelPath: string, tokens: number[], nVocab: n
     await model.dispose();
   }
 }
+
+/**
+ * llama-perplexity's protocol run inside llama.cpp (node-llama-cpp): each chunk from an empty
+ * cache with BOS first, the second half scored. `chunks` limits the work.
+ */
+export async function llamaPerplexity(modelPath: string, tokens: number[], nCtx: number, nVocab: number, bos: number, chunks: number): Promise<number> {
+  const llama = await llamaCpp();
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: nCtx, batchSize: nCtx, threads: 2 });
+  const seq = context.getSequence();
+  let nll = 0;
+  let count = 0;
+  try {
+    const n = Math.min(chunks, Math.floor(tokens.length / nCtx));
+    for (let c = 0; c < n; c++) {
+      await seq.clearHistory();
+      const chunk = tokens.slice(c * nCtx, (c + 1) * nCtx);
+      chunk[0] = bos;
+      const first = nCtx / 2;
+      const items = chunk.map((t, i) => (i >= first && i < nCtx - 1 ? ([t, { generateNext: { logits: true } }] as [Token, { generateNext: { logits: true } }]) : (t as Token)));
+      const res = await seq.controlledEvaluate(items);
+      for (let i = first; i < nCtx - 1; i++) {
+        const logits = res[i]!.next.logits!;
+        const v = new Float64Array(nVocab);
+        for (const [tok, x] of logits) v[tok] = x;
+        let m = -Infinity;
+        for (const x of v) m = Math.max(m, x);
+        let s = 0;
+        for (const x of v) s += Math.exp(x - m);
+        nll -= v[tokens[c * nCtx + i + 1]] - m - Math.log(s);
+        count++;
+      }
+    }
+  } finally {
+    await context.dispose();
+    await model.dispose();
+  }
+  return Math.exp(nll / count);
+}
