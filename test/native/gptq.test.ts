@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { native } from '../../main/engine/native.js';
 import { mulberry32, seededNormal } from '../helpers/random.js';
 
-const TYPES = ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'IQ4_NL', 'MXFP4'];
+const TYPES = ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'IQ4_NL', 'MXFP4', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS'];
 
 /** H = XᵀX for n tokens of correlated features (a shared low-rank part plus noise, varied scales). */
 function correlatedHessian(cols: number, n: number, seed: number): Float64Array {
@@ -40,8 +40,9 @@ describe('GPTQ in ggml block formats', () => {
       const I = new Float64Array(cols * cols);
       for (let j = 0; j < cols; j++) I[j * cols + j] = 1;
       const g = native().gptqQuantize({ type, weights: W, rows, cols, hessian: I });
-      // each 32-element block fitted with importance 1 on its own values
-      const rtn = native().quantize(type, W, (rows * cols) / 32, 32, new Float32Array(32).fill(1));
+      // each block (32 elements, or a 256-element super-block) fitted with importance 1 on its own values
+      const bs = native().typeInfo().find((t) => t.name === type)!.blockSize;
+      const rtn = native().quantize(type, W, (rows * cols) / bs, bs, new Float32Array(bs).fill(1));
       assert.deepEqual(Buffer.from(g.data), Buffer.from(rtn));
     });
 
@@ -68,6 +69,6 @@ describe('GPTQ in ggml block formats', () => {
   it('rejects bad shapes and unsupported types clearly', () => {
     const H = new Float64Array(cols * cols);
     assert.throws(() => native().gptqQuantize({ type: 'Q4_0', weights: W, rows, cols: cols + 1, hessian: H }), /weights must hold rows × cols/);
-    assert.throws(() => native().gptqQuantize({ type: 'Q4_K', weights: W, rows, cols, hessian: H }), /GPTQ does not support Q4_K yet/);
+    assert.throws(() => native().gptqQuantize({ type: 'F16', weights: W, rows, cols, hessian: H }), /GPTQ does not support F16/);
   });
 });

@@ -9,12 +9,20 @@
 
 namespace lowbit {
 
+// The affine map of a fitted block: element i's value for code k is levels[k] · scale[i / group]
+// (+ offset[i / group] when has_offset), computed as the dequantizer computes it.
+struct BlockMap {
+  float scale[16];
+  float offset[16];
+  int group = 32;
+  bool has_offset = false;
+};
+
 struct BlockGrid {
   GgmlType type;
   int block_size;
-  std::vector<int32_t> levels;  // value of code k is levels[k] · scale + offset
-  // per element i of a block: scale and offset (offset 0 and has_offset false for symmetric types)
-  void (*element_map)(const uint8_t* block, int i, float* scale, float* offset, bool* has_offset);
+  std::vector<int32_t> levels;
+  void (*map)(const uint8_t* block, BlockMap& out);
   void (*set_code)(uint8_t* block, int i, int code);
 };
 

@@ -144,6 +144,8 @@ void decode_iq4_xs(const BlockIQ4XS& b, DecodedBlock& d) {
 
 }  // namespace
 
+void decode_block_iq4_xs(const BlockIQ4XS& b, DecodedBlock& d) { decode_iq4_xs(b, d); }
+
 LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::IQ4_NL, "IQ4_NL", QK, sizeof(BlockIQ4NL), true,
                                 dequantize_decoded_ref<BlockIQ4NL, QK, decode_iq4_nl>,
                                 LOWBIT_DECODED_AVX2(BlockIQ4NL, QK, decode_iq4_nl), quantize_iq4_nl, nullptr});

@@ -364,6 +364,13 @@ void quantize_k(const float* src, void* dst, int64_t nrows, int64_t n_per_row, c
 
 }  // namespace
 
+// The decoders, for GPTQ's grids (formats/grids.cpp).
+void decode_block_q2_k(const BlockQ2_K& b, DecodedBlock& d) { decode_q2_k(b, d); }
+void decode_block_q3_k(const BlockQ3_K& b, DecodedBlock& d) { decode_q3_k(b, d); }
+void decode_block_q4_k(const BlockQ4_K& b, DecodedBlock& d) { decode_q45_k<BlockQ4_K, false>(b, d); }
+void decode_block_q5_k(const BlockQ5_K& b, DecodedBlock& d) { decode_q45_k<BlockQ5_K, true>(b, d); }
+void decode_block_q6_k(const BlockQ6_K& b, DecodedBlock& d) { decode_q6_k(b, d); }
+
 #define LOWBIT_KQUANT(TYPE, NAME, BLOCK, DECODE, QUANT)                                                    \
   LOWBIT_REGISTER_TYPE(TypeTraits{GgmlType::TYPE, NAME, QK_K, sizeof(BLOCK), true,                          \
                                   dequantize_decoded_ref<BLOCK, QK_K, DECODE>,                              \

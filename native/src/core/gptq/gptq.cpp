@@ -79,6 +79,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   std::vector<float> fitted(static_cast<size_t>(rows * bs));   // the values a block was fitted on
   std::vector<float> fitted_q(static_cast<size_t>(rows * bs));  // and their dequantized codes
   std::vector<float> E(static_cast<size_t>(rows * B));
+  std::vector<BlockMap> maps(static_cast<size_t>(rows));  // the current block's affine map, per row
   ThreadPool pool(o.threads);
 
   for (int64_t b0 = 0; b0 < cols; b0 += B) {
@@ -95,15 +96,15 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
             quantize_rows(type, w + j, block, 1, bs, importance.data() + j);
             std::memcpy(fit_w, w + j, bs * sizeof(float));
             dequantize_row(type, block, fit_q, bs);
+            grid->map(block, maps[r]);
           }
           float q;
           if (std::memcmp(&w[j], &fit_w[i], sizeof(float)) == 0) {
             q = fit_q[i];  // unchanged since the fit: keep the quantizer's own choice
           } else {
-            float scale, offset;
-            bool has_offset;
-            grid->element_map(block, static_cast<int>(i), &scale, &offset, &has_offset);
-            const int code = nearest_code(*grid, w[j], scale, offset, has_offset, &q);
+            const BlockMap& m = maps[r];
+            const int g = static_cast<int>(i) / m.group;
+            const int code = nearest_code(*grid, w[j], m.scale[g], m.offset[g], m.has_offset, &q);
             grid->set_code(block, static_cast<int>(i), code);
           }
           const double ujj = U[j * cols + j];
