@@ -102,6 +102,7 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
         preset: req.preset,
         params,
         imatrix: imatrix ? { source: path.basename(imatrix.path), sha256: await sha256File(imatrix.path) } : undefined,
+        plan: Object.fromEntries(tensors.map((t) => [t.name, t.type])),
       },
     });
     const res = await exportGguf({ outPath: req.out, metadata, tensors, threads: req.threads, signal: req.signal, onProgress: req.onProgress });

@@ -62,6 +62,9 @@ describe('lowbit quantize equals llama-quantize', { skip: skipNoShared }, () => 
     const f = readGguf(out);
     assert.equal(kvString(f, 'lowbit.method'), 'rtn');
     assert.equal(kvString(f, 'lowbit.preset'), 'Q8_0');
+    const plan = JSON.parse(kvString(f, 'lowbit.plan')!);
+    assert.equal(plan['blk.0.attn_q.weight'], 'Q8_0');
+    assert.equal(plan['blk.0.attn_norm.weight'], 'F32');
     assert.equal(store.run(r.runId!)!.status, 'done');
     const stats = store.tensorStats(r.runId!);
     assert.equal(stats.find((s) => s.tensor === 'blk.0.attn_q.weight')!.type, 'Q8_0');
