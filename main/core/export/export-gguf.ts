@@ -79,6 +79,8 @@ export async function exportGguf(o: ExportOptions): Promise<ExportResult> {
       } finally {
         o.signal?.removeEventListener('abort', onAbort);
       }
+      // a cancel that arrived as the last chunk finished still means "no file"
+      if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
     });
   } catch (e) {
     if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
