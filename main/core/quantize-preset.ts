@@ -1,5 +1,6 @@
-// Round-to-nearest quantization with llama.cpp's preset mixes (Q4_K_M …), optionally weighted by
-// an importance matrix: the baseline files every method of ours is compared with.
+// Quantization with llama.cpp's types and preset mixes (Q4_K_M …): round to nearest, optionally
+// weighted by an importance matrix (llama-quantize's output, the baseline every method is compared
+// with), or GPTQ from calibration text, written into the same block formats.
 import path from 'node:path';
 
 import type { Store } from './db/store.js';
@@ -18,6 +19,8 @@ import { native } from '../engine/native.js';
 import { tokenizerForModel } from './tokenizer/for-model.js';
 import { readImatrix } from './imatrix.js';
 import { isQuantizable, presetTypes, PresetChoice } from './quant/presets.js';
+
+const isFloatType = (type: string) => type === 'F32' || type === 'F16' || type === 'BF16';
 
 export interface CalibrationRequest {
   source: TextSource;
@@ -70,13 +73,12 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
   const plan = presetPlan(desc, req.preset, !!imatrix || !!stats, req.pure);
   const tensors: ExportTensor[] = desc.tensors.map((t) => {
     const choice = plan.get(t.name)!;
-    const srcQuantized = !['F32', 'F16', 'BF16'].includes(t.type);
-    if (srcQuantized && choice.type !== t.type && !req.allowRequantize)
+    if (!isFloatType(t.type) && choice.type !== t.type && !req.allowRequantize)
       throw new Error(`tensor ${t.name} is already ${t.type}: requantizing loses quality (use --allow-requantize to do it anyway)`);
-    const importance = isQuantizable({ name: t.name, ne: t.ne, type: t.type }) ? imatrix?.entries.get(t.name) : undefined;
+    const quantizable = isQuantizable({ name: t.name, ne: t.ne, type: t.type });
+    const importance = quantizable ? imatrix?.entries.get(t.name) : undefined;
     const rowOrder = ropeRowOrder(desc, t.name) ?? undefined;
-    const quantized = isQuantizable({ name: t.name, ne: t.ne, type: t.type }) && !['F32', 'F16', 'BF16'].includes(choice.type);
-    const hessian = quantized ? stats?.xtx[t.name] : undefined;
+    const hessian = quantizable && !isFloatType(choice.type) ? stats?.xtx[t.name] : undefined;
     return { name: t.name, type: choice.type, source: t, rowOrder, hessian, importance: importance?.length === t.ne[0] ? importance : undefined };
   });
   const params = {
@@ -95,7 +97,7 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
     const base = desc.gguf?.kv ?? new Map([...architectureMetadata(desc), ...tokenizerMetadata(desc)]);
     const metadata = exportMetadata(base, {
       fileType: fileTypeFor([], req.preset),
-      quantized: tensors.some((t) => !['F32', 'F16', 'BF16'].includes(t.type)),
+      quantized: tensors.some((t) => !isFloatType(t.type)),
       provenance: {
         method,
         calibration: stats ? { source: describeTextSource(req.calibration!.source), sha256: stats.sha256, tokens: stats.tokens } : undefined,
