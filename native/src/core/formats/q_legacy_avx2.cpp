@@ -105,10 +105,12 @@ LOWBIT_TARGET_AVX2 void quant_q8_0(const float* x, void* dst, int64_t nrows, int
     const __m256 vid = _mm256_set1_ps(id);
     __m256i q[4];
     for (int k = 0; k < 4; ++k) q[k] = round_away(_mm256_mul_ps(v[k], vid));
-    // int32 -> int8 with the lanes back in order
-    const __m256i p01 = _mm256_packs_epi32(q[0], q[1]);
-    const __m256i p23 = _mm256_packs_epi32(q[2], q[3]);
-    __m256i p = _mm256_packs_epi16(p01, p23);
+    // int32 -> int8 keeping the low byte, as the reference's cast does (also when 1/d overflowed and
+    // the conversion produced 0x80000000), with the lanes back in order
+    const __m256i low = _mm256_set1_epi32(0xff);
+    const __m256i p01 = _mm256_packus_epi32(_mm256_and_si256(q[0], low), _mm256_and_si256(q[1], low));
+    const __m256i p23 = _mm256_packus_epi32(_mm256_and_si256(q[2], low), _mm256_and_si256(q[3], low));
+    __m256i p = _mm256_packus_epi16(p01, p23);
     p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[i].qs), p);
   }
@@ -120,9 +122,10 @@ LOWBIT_TARGET_AVX2 void quant_q4_0(const float* x, void* dst, int64_t nrows, int
   for (int64_t i = 0; i < nb; ++i, x += QK) {
     __m256 v[4];
     const float a = load_block_absmax(x, v);
-    float max = 0;  // the first element of largest magnitude, with its sign
-    for (int j = 0; j < QK; ++j)
-      if (std::fabs(x[j]) == a) { max = x[j]; break; }
+    float max = 0;  // the first element of largest magnitude, with its sign (+0 when all are zero)
+    if (a > 0)
+      for (int j = 0; j < QK; ++j)
+        if (std::fabs(x[j]) == a) { max = x[j]; break; }
     const float d = max / -8;
     const float id = d ? 1.0f / d : 0.0f;
     y[i].d = f2h(d);
