@@ -50,8 +50,8 @@ describe('GPTQ in ggml block formats', () => {
       const H = correlatedHessian(cols, 600, 3);
       const g = native().gptqQuantize({ type, weights: W, rows, cols, hessian: H, threads: 2 });
       const rtn = native().quantize(type, W, rows, cols, diag(H, cols)); // llama.cpp's imatrix rounding
-      const eG = native().hessianError(type, W, rows, cols, H, g.data);
-      const eR = native().hessianError(type, W, rows, cols, H, rtn);
+      const eG = native().weightedError(type, W, rows, cols, H, g.data);
+      const eR = native().weightedError(type, W, rows, cols, H, rtn);
       assert.ok(eG < 0.8 * eR, `${type}: GPTQ ${eG.toExponential(3)} vs RTN+imatrix ${eR.toExponential(3)}`);
     });
   }
