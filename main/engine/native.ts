@@ -83,6 +83,8 @@ export interface NativeGptqOptions {
   damp?: number;
   /** block-respecting act-order: ggml blocks by summed diag(H), columns inside a block by diag(H) */
   actOrder?: boolean;
+  /** k-quants: refit each sub-block's integer scale/min on the updated weights when the loop reaches it (default true) */
+  subblockRefit?: boolean;
   /** QEP: W ← W + α·W·H_δ·(H + λ·mean(diag H)·I)⁻¹ before GPTQ (α default 0.5, λ default 0.01) */
   qep?: { hdelta: Float64Array; alpha?: number; lambda?: number };
   threads?: number;
@@ -127,6 +129,8 @@ export interface NativeBinding {
   linalgSgemm(a: Float32Array, b: Float32Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; alpha?: number; c?: Float32Array }): Float32Array;
   linalgDgemmNt(a: Float64Array, b: Float64Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; lower?: boolean }): Float64Array;
   linalgFactor(h: Float64Array, n: number, kind: 'cholesky' | 'upperInverse' | 'inverse', shift?: number, threads?: number): Float64Array | null;
+  /** GFLOP/s of one of the linalg kernels on preallocated operands (median of runs) */
+  linalgRate(kind: 'sgemm' | 'dgemmNt' | 'syrk', m: number, n: number, k: number, threads?: number, runs?: number): number;
   gptqCodecProbe(type: string, fitValues: Float32Array, importance: Float32Array, targets: Float32Array, refit: boolean): { data: Uint8Array; codes: Int32Array; values: Float32Array; refitted: number };
   imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;
   openModel(description: { hparams: object; tensors: object[] }): ModelHandle;

@@ -26,6 +26,7 @@ struct GptqOptions {
   int max_tries = 20;
   int threads = 1;
   bool act_order = false;   // block-respecting act-order (see gptq.cpp)
+  bool refit_subblocks = true;  // k-quants: refit sub-block scales on updated weights (see gptq.cpp)
   int64_t samples = 0;      // > 0: H is Σ x xᵀ over this many rows and is used as (2/samples)·H
   bool measure = false;     // also compute tr((W−Q)H(W−Q)ᵀ) for GPTQ and for RTN + imatrix
   QepOptions qep;           // applied when qep.hdelta is set

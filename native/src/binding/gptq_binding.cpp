@@ -2,6 +2,8 @@
 // gptqQuantizeAsync(options, onProgress?) -> { promise, cancel } (the same off the JS thread)
 // hessianAccumulate(h, x, rows, cols, threads?) -> rows added;  weightedError(type, weights, rows, cols, hessian, data, threads?)
 // linalg* and gptqCodecProbe: the numeric pieces, exposed for tests.
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +71,7 @@ GptqJob parse_job(Napi::Env env, const Napi::Value& arg) {
   if (o.Get("threads").IsNumber()) j.opt.threads = std::max(1, o.Get("threads").As<Napi::Number>().Int32Value());
   if (o.Get("samples").IsNumber()) j.opt.samples = int_of(env, o.Get("samples"), "samples");
   j.opt.act_order = o.Get("actOrder").ToBoolean();
+  if (o.Get("subblockRefit").IsBoolean()) j.opt.refit_subblocks = o.Get("subblockRefit").As<Napi::Boolean>().Value();
   j.opt.measure = !o.Get("measure").IsBoolean() || o.Get("measure").As<Napi::Boolean>().Value();
   if (o.Get("qep").IsObject()) {
     Napi::Object q = o.Get("qep").As<Napi::Object>();
@@ -228,6 +231,40 @@ Napi::Value LinalgFactor(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// linalgRate(kind: 'sgemm' | 'dgemmNt' | 'syrk', m, n, k, threads?, runs?) -> GFLOP/s (median of runs,
+// preallocated operands, so that the figure is the kernel's and not the allocator's)
+Napi::Value LinalgRate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kind = info[0].ToString();
+  const int64_t m = int_of(env, info[1], "m"), n = int_of(env, info[2], "n"), k = int_of(env, info[3], "k");
+  ThreadPool pool(info[4].IsNumber() ? std::max(1, info[4].As<Napi::Number>().Int32Value()) : 1);
+  const int runs = info[5].IsNumber() ? std::max(1, info[5].As<Napi::Number>().Int32Value()) : 3;
+  if (m <= 0 || n <= 0 || k <= 0) throw Napi::RangeError::New(env, "bad sizes");
+  std::vector<double> times;
+  double flops = 2.0 * m * n * k;
+  if (kind == "sgemm") {
+    std::vector<float> a(m * k, 0.5f), b(k * n, 0.25f), c(m * n, 0.f);
+    for (int r = 0; r <= runs; ++r) {
+      const auto t = std::chrono::steady_clock::now();
+      linalg::sgemm(m, n, k, -1.f, a.data(), k, b.data(), n, c.data(), n, &pool);
+      if (r) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+    }
+  } else if (kind == "dgemmNt" || kind == "syrk") {
+    const bool lower = kind == "syrk";
+    if (lower) flops = 1.0 * m * m * k;
+    std::vector<double> a(m * k, 0.5), b(n * k, 0.25), c(m * n, 0.0);
+    for (int r = 0; r <= runs; ++r) {
+      const auto t = std::chrono::steady_clock::now();
+      linalg::dgemm_nt(m, lower ? m : n, k, -1.0, a.data(), k, lower ? a.data() : b.data(), k, c.data(), lower ? m : n, &pool, lower);
+      if (r) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+    }
+  } else {
+    throw Napi::Error::New(env, "unknown kernel " + kind);
+  }
+  std::sort(times.begin(), times.end());
+  return Napi::Number::New(env, flops / times[times.size() / 2] / 1e9);
+}
+
 // gptqCodecProbe(type, fitValues, importance, targets, refit) -> { data, codes, values, refitted }:
 // the block fitted on fitValues, then (refit: every k-quant sub-block's scale refitted on targets)
 // each element i set to the projection of targets[i].
@@ -277,6 +314,7 @@ void InitGptq(Napi::Env env, Napi::Object exports) {
   exports.Set("linalgSgemm", Napi::Function::New(env, LinalgSgemm));
   exports.Set("linalgDgemmNt", Napi::Function::New(env, LinalgDgemmNt));
   exports.Set("linalgFactor", Napi::Function::New(env, LinalgFactor));
+  exports.Set("linalgRate", Napi::Function::New(env, LinalgRate));
   exports.Set("gptqCodecProbe", Napi::Function::New(env, GptqCodecProbe));
 }
 

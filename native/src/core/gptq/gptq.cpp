@@ -162,7 +162,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
             std::fill(s.fit_valid, s.fit_valid + bs, true);
             std::fill(s.group_seen, s.group_seen + 16, false);
           }
-          if (codec->has_subscales()) {
+          if (o.refit_subblocks && codec->has_subscales()) {
             const int g = i / static_cast<int>(group);
             if (!s.group_seen[g]) {
               s.group_seen[g] = true;
