@@ -1,12 +1,13 @@
 // GPTQ throughput on LLaMA-7B-sized layers next to the GEMM it is built on, measured in the same run.
 //   node --import tsx test/bench/gptq.bench.ts [--quick] [--shapes 4096x4096,4096x11008] [--types Q4_0,Q4_K]
-// GPTQ work is counted as 2·rows·cols² (the column updates) + (2/3)·cols³ (Cholesky and triangular
-// inverse); the GEMM rate is our f32 GEMM on the lazy-update shape (rows × cols × 128).
+// GPTQ work is counted as rows·cols² (column j updates the cols − j columns after it in every row: a
+// multiply and an add each) + (2/3)·cols³ (Cholesky and triangular inverse, fp64); the GEMM rate is our f32 GEMM on the lazy-update shape (rows × cols × 128). The fp64
+// A·Bᵀ rate (Cholesky, Hessian) and the load average are printed too: on a shared box they explain a lot.
 import os from 'node:os';
 
 import { native } from '../../main/engine/native.js';
 import { seededNormal } from '../helpers/random.js';
-import { timeIt, writeBenchResult } from './bench-util.js';
+import { writeBenchResult } from './bench-util.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -35,16 +36,12 @@ function activations(rows: number, cols: number, seed: number): Float32Array {
   return out;
 }
 
-function gemmRate(m: number, nn: number, k: number): number {
-  const a = seededNormal(m * k, 1);
-  const b = seededNormal(k * nn, 2);
-  const s = timeIt(() => n.linalgSgemm(a, b, m, nn, k, { threads }), 3);
-  return (2 * m * nn * k) / s / 1e9;
-}
 
 const results: object[] = [];
 for (const [rows, cols] of shapes) {
-  const gemmGflops = gemmRate(rows, cols, 128);
+  // our GEMM on the lazy-update shape, preallocated operands, median of 3
+  const gemmGflops = n.linalgRate('sgemm', rows, cols, 128, threads, 3);
+  const dgemmGflops = n.linalgRate('dgemmNt', 2048, 2048, 256, threads, 3);
   const X = activations(tokens, cols, 7);
   const H = new Float64Array(cols * cols);
   let t = performance.now();
@@ -55,13 +52,14 @@ for (const [rows, cols] of shapes) {
     t = performance.now();
     const g = n.gptqQuantize({ type, weights: W, rows, cols, hessian: H, samples: tokens, threads, measure: false });
     const wall = (performance.now() - t) / 1000;
-    const flops = 2 * rows * cols * cols + (2 / 3) * cols ** 3;
+    const flops = rows * cols * cols + (2 / 3) * cols ** 3;
     const gptqGflops = flops / g.seconds / 1e9;
     const r = {
       shape: `${rows}x${cols}`, type, threads, tokens,
       gptqSeconds: +g.seconds.toFixed(3), factorSeconds: +g.factorSeconds.toFixed(3), updateSeconds: +g.updateSeconds.toFixed(3),
       wallSeconds: +wall.toFixed(3), damp: g.damp, refits: g.refits,
       gptqGflops: +gptqGflops.toFixed(2), gemmGflops: +gemmGflops.toFixed(2), ratio: +(gptqGflops / gemmGflops).toFixed(3),
+      fp64GemmGflops: +dgemmGflops.toFixed(2), loadavg: os.loadavg()[0].toFixed(2),
       hessianSeconds: +hessianSeconds.toFixed(3), hessianGflops: +((tokens * cols * cols) / hessianSeconds / 1e9).toFixed(2),
     };
     console.log(JSON.stringify(r));

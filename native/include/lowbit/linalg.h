@@ -17,6 +17,10 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t
 void sgemm_ref(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                float* C, int64_t ldc);
 
+// y[0..n) += a·x[0..n) (f32); the AVX2 or portable version, picked once by the caller.
+using AxpyFn = void (*)(int64_t n, float a, const float* x, float* y);
+AxpyFn axpy_kernel();
+
 // C[m×n] += alpha · A[m×k] · B[n×k]ᵀ in fp64 (both operands read along k). With lower_only
 // (m == n, A and B the same rows or not) only the entries j ≤ i of C are touched.
 void dgemm_nt(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B,

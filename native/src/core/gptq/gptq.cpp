@@ -140,6 +140,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   std::vector<RowState> states(static_cast<size_t>(rows));
   std::vector<float> E(static_cast<size_t>(rows * B));
   std::atomic<int64_t> refits{0};
+  const linalg::AxpyFn axpy = linalg::axpy_kernel();
 
   for (int64_t b0 = 0; b0 < cols; b0 += B) {
     if (o.cancel && o.cancel->load()) throw std::runtime_error("cancelled");
@@ -187,8 +188,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
           }
           const float e = static_cast<float>((w[p] - q) / ud[p]);
           E[r * B + (p - b0)] = e;
-          const float* urow = Uf.data() + p * cols;
-          for (int64_t k = p + 1; k < b1; ++k) w[k] -= e * urow[k];
+          axpy(b1 - p - 1, -e, Uf.data() + p * cols + p + 1, w + p + 1);
         }
       }
       refits += my_refits;

@@ -9,7 +9,7 @@
 namespace lowbit::linalg {
 namespace {
 
-constexpr int64_t NB = 128;  // panel width
+constexpr int64_t NB = 256;  // panel width (fewer passes over the trailing matrix)
 constexpr int64_t JT = 64;   // rows per task in the triangular inverse
 
 // inverse of the nb×nb lower-triangular block at L (leading dimension ld) into out (nb×nb)

@@ -57,6 +57,19 @@ LOWBIT_TARGET_AVX2 void kernel_avx2(int64_t kc, const float* a, const float* b, 
 }
 #endif
 
+void axpy_portable(int64_t n, float a, const float* x, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+#ifdef LOWBIT_X86
+LOWBIT_TARGET_AVX2 void axpy_avx2(int64_t n, float a, const float* x, float* y) {
+  const __m256 av = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+#endif
+
 // 32-byte aligned scratch that grows on demand
 struct Buffer {
   std::vector<float> v;
@@ -133,6 +146,13 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t
       }
     });
   }
+}
+
+AxpyFn axpy_kernel() {
+#ifdef LOWBIT_X86
+  if (simd_level() >= SimdLevel::Avx2) return axpy_avx2;
+#endif
+  return axpy_portable;
 }
 
 void sgemm_ref(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
