@@ -67,10 +67,48 @@ export interface NativeImatrixResult {
   sums: Record<string, Float64Array>;
 }
 
+export interface NativeGptqOptions {
+  /** ggml type name; the types with a GPTQ grid: Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL MXFP4 Q2_K..Q6_K IQ4_XS */
+  type: string;
+  /** rows × cols, row-major; cols is ne0, the input dimension along which ggml blocks run */
+  weights: Float32Array;
+  rows: number;
+  cols: number;
+  /** cols × cols, symmetric: XᵀX (give samples to have it used as (2/samples)·XᵀX) or already normalised */
+  hessian: Float64Array;
+  samples?: number;
+  /** columns per lazy-update block (default 128) */
+  blockSize?: number;
+  /** λ: λ·mean(diag H) is added to the diagonal (default 0.01), raised by 0.01 until the Cholesky succeeds */
+  damp?: number;
+  /** block-respecting act-order: ggml blocks by summed diag(H), columns inside a block by diag(H) */
+  actOrder?: boolean;
+  /** k-quants: refit each sub-block's integer scale/min on the updated weights when the loop reaches it (default true) */
+  subblockRefit?: boolean;
+  /** QEP: W ← W + α·W·H_δ·(H + λ·mean(diag H)·I)⁻¹ before GPTQ (α default 0.5, λ default 0.01) */
+  qep?: { hdelta: Float64Array; alpha?: number; lambda?: number };
+  threads?: number;
+  /** compute error and rtnError (default true; costs two rows × cols² fp64 products) */
+  measure?: boolean;
+}
+
 export interface NativeGptqResult {
   data: Uint8Array;
+  /** tr((W−Q)H(W−Q)ᵀ) of the result, W as given (before QEP); null when measure is false */
+  error: number | null;
+  /** the same for llama.cpp's quantizer with importance diag(H) (RTN + imatrix) */
+  rtnError: number | null;
+  /** λ used */
   damp: number;
+  /** λ used by QEP (0 without) */
+  qepLambda: number;
   deadColumns: number;
+  /** k-quant sub-block scales refitted on updated weights */
+  refits: number;
+  /** GPTQ time without the error measurement, of which factorSeconds (Cholesky) and updateSeconds (GEMM) */
+  seconds: number;
+  factorSeconds: number;
+  updateSeconds: number;
 }
 
 export interface NativeHessians {
@@ -81,8 +119,19 @@ export interface NativeHessians {
 
 export interface NativeBinding {
   hessians(model: ModelHandle, tokens: Int32Array, options: { seqLen: number; threads: number }, onProgress?: (done: number, total: number) => void): NativeJob<NativeHessians>;
-  gptqQuantize(o: { type: string; weights: Float32Array; rows: number; cols: number; hessian: Float64Array; blockSize?: number; damp?: number; threads?: number }): NativeGptqResult;
-  hessianError(type: string, weights: Float32Array, rows: number, cols: number, hessian: Float64Array, data: Uint8Array): number;
+  gptqQuantize(o: NativeGptqOptions): NativeGptqResult;
+  gptqQuantizeAsync(o: NativeGptqOptions, onProgress?: (columnsDone: number, columns: number) => void): NativeJob<NativeGptqResult>;
+  /** tr((W−Q)H(W−Q)ᵀ) of quantized bytes Q */
+  weightedError(type: string, weights: Float32Array, rows: number, cols: number, hessian: Float64Array, data: Uint8Array, threads?: number): number;
+  /** h (cols × cols) += xᵀx for rows × cols activations, in fp64; returns rows (keep the running count) */
+  hessianAccumulate(h: Float64Array, x: Float32Array, rows: number, cols: number, threads?: number): number;
+  /** test hooks: C = c + alpha·A·B (f32), A·Bᵀ (fp64), factorisations (null when not positive definite), one block through a GPTQ codec */
+  linalgSgemm(a: Float32Array, b: Float32Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; alpha?: number; c?: Float32Array }): Float32Array;
+  linalgDgemmNt(a: Float64Array, b: Float64Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; lower?: boolean }): Float64Array;
+  linalgFactor(h: Float64Array, n: number, kind: 'cholesky' | 'upperInverse' | 'inverse', shift?: number, threads?: number): Float64Array | null;
+  /** GFLOP/s of one of the linalg kernels on preallocated operands (median of runs) */
+  linalgRate(kind: 'sgemm' | 'dgemmNt' | 'syrk', m: number, n: number, k: number, threads?: number, runs?: number): number;
+  gptqCodecProbe(type: string, fitValues: Float32Array, importance: Float32Array, targets: Float32Array, refit: boolean): { data: Uint8Array; codes: Int32Array; values: Float32Array; refitted: number };
   imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;
   openModel(description: { hparams: object; tensors: object[] }): ModelHandle;
   closeModel(model: ModelHandle): void;

@@ -1,147 +1,215 @@
+// The GPTQ loop (IST-DASLab/gptq) over ggml blocks.
+//
+// Act-order: GGUF blocks are contiguous runs of the input dimension, so a global column permutation
+// would scatter a block over the whole loop and its grid could no longer be fitted on updated
+// weights in one place. We use a block-respecting act-order instead: whole ggml blocks (32, or the
+// 256-element super-block) are ordered by their summed diag(H), and the columns inside a block by
+// decreasing diag(H). A block's grid is fitted when its first processed column is reached, and a
+// k-quant sub-block's scale is refitted when its first processed column is reached.
+//
+// K-quant sub-blocks: the super-block (fp16 d/dmin and all sub-block scales) is fitted by the type's
+// own quantizer on the current weights when the loop enters it. As the loop then reaches each later
+// sub-block, whose weights have since moved by the error feedback of the columns before it, its
+// integer scale (and min) are searched again in a small window around the fitted ones, clamped to
+// the format's range (6-bit for Q3_K..Q5_K and IQ4_XS, 4-bit for Q2_K, int8 for Q6_K), with d/dmin
+// kept, and replaced only when that lowers Σ (w − q)²/U_jj² over the sub-block — the GPTQ (OBS) cost
+// of its rounding. Elements still equal to the values of the fit keep the quantizer's own codes,
+// which is what makes H = I reproduce the quantizer byte for byte.
 #include "lowbit/gptq.h"
 
 #include <algorithm>
-#include <cmath>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
-#include "linalg.h"
-#include "lowbit/grid.h"
+#include "codec.h"
+#include "lowbit/linalg.h"
 #include "lowbit/thread_pool.h"
+#include "qep.h"
 
 namespace lowbit {
 namespace {
 
-// The grid value nearest to w given the element's scale and offset (computed as the dequantizer
-// computes it), and its code.
-int nearest_code(const BlockGrid& g, float w, float scale, float offset, bool has_offset, float* value) {
-  int best = 0;
-  float best_err = INFINITY;
-  auto consider = [&](int k) {
-    float v = static_cast<float>(g.levels[k]) * scale;
-    if (has_offset) v += offset;
-    const float err = std::fabs(v - w);
-    if (err < best_err) { best_err = err; best = k; *value = v; }
-  };
-  const int n = static_cast<int>(g.levels.size());
-  const bool uniform = g.levels.back() - g.levels.front() == n - 1;
-  if (uniform && scale != 0) {
-    const int k = static_cast<int>(std::lround((w - (has_offset ? offset : 0.f)) / scale)) - g.levels.front();
-    for (int c = std::max(0, std::min(n - 1, k) - 1); c <= std::min(n - 1, std::max(0, k) + 1); ++c) consider(c);
-  } else {
-    for (int c = 0; c < n; ++c) consider(c);
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::vector<int64_t> block_act_order(const std::vector<double>& diag, int64_t cols, int64_t bs) {
+  const int64_t nb = cols / bs;
+  std::vector<double> score(static_cast<size_t>(nb), 0.0);
+  for (int64_t j = 0; j < cols; ++j) score[j / bs] += diag[j];
+  std::vector<int64_t> blocks(static_cast<size_t>(nb));
+  std::iota(blocks.begin(), blocks.end(), 0);
+  std::stable_sort(blocks.begin(), blocks.end(), [&](int64_t a, int64_t b) { return score[a] > score[b]; });
+  std::vector<int64_t> perm;
+  perm.reserve(static_cast<size_t>(cols));
+  for (int64_t b : blocks) {
+    const size_t first = perm.size();
+    for (int64_t i = 0; i < bs; ++i) perm.push_back(b * bs + i);
+    std::stable_sort(perm.begin() + first, perm.end(), [&](int64_t x, int64_t y) { return diag[x] > diag[y]; });
   }
-  return best;
+  return perm;
 }
+
+// What one row remembers about the ggml block it is writing.
+struct RowState {
+  BlockMap map;
+  float fit_w[256];   // the values the block was fitted on
+  float fit_q[256];   // their dequantized codes
+  bool fit_valid[256];
+  bool group_seen[16];
+};
 
 }  // namespace
 
-GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, int64_t cols, const double* H0, const GptqOptions& o) {
-  const BlockGrid* grid = find_grid(type.type);
-  if (!grid) throw std::runtime_error(std::string("GPTQ does not support ") + type.name + " yet");
-  const int64_t bs = grid->block_size;
+GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, int64_t cols, const double* H0,
+                         const GptqOptions& o) {
+  const auto t_start = Clock::now();
+  const gptq::BlockCodec* codec = gptq::BlockCodec::find(type.type);
+  if (!codec) throw std::runtime_error(std::string("GPTQ does not support ") + type.name + " yet");
+  const int64_t bs = codec->block_size();
   if (cols % bs != 0) throw std::runtime_error("rows of " + std::to_string(cols) + " are not whole " + type.name + " blocks");
-  const int64_t B = std::max<int64_t>(bs, o.block / bs * bs);
-  const size_t block_bytes = type.type_size;
-  const int64_t nblocks = cols / bs;
-
-  std::vector<float> W(W0, W0 + rows * cols);
-  std::vector<double> H(H0, H0 + cols * cols);
+  // a lazy-update block must hold whole ggml blocks, or a whole number of them must hold it
+  int64_t B = std::max<int64_t>(1, o.block);
+  if (B % bs != 0 && bs % B != 0) B = (B + bs - 1) / bs * bs;
+  const int64_t nblocks = cols / bs, group = codec->group_size();
+  const size_t block_bytes = codec->block_bytes();
+  const double hscale = o.samples > 0 ? 2.0 / static_cast<double>(o.samples) : 1.0;
+  ThreadPool pool(std::max(1, o.threads));
   GptqResult res;
+
+  // H as used: scaled, dead inputs given H_jj = 1 (their weights are zeroed)
+  std::vector<double> H(H0, H0 + cols * cols);
+  if (hscale != 1.0)
+    for (double& v : H) v *= hscale;
+  std::vector<float> W(W0, W0 + rows * cols);
+  std::vector<double> diag(static_cast<size_t>(cols));
   for (int64_t j = 0; j < cols; ++j) {
     if (H[j * cols + j] == 0) {
       H[j * cols + j] = 1;
       for (int64_t r = 0; r < rows; ++r) W[r * cols + j] = 0;
       ++res.dead_columns;
     }
+    diag[j] = H[j * cols + j];
   }
-  std::vector<float> importance(static_cast<size_t>(cols));
-  double mean_diag = 0;
-  for (int64_t j = 0; j < cols; ++j) {
-    importance[j] = static_cast<float>(H[j * cols + j]);
-    mean_diag += H[j * cols + j];
-  }
-  mean_diag /= static_cast<double>(cols);
+  const double mean_diag = std::accumulate(diag.begin(), diag.end(), 0.0) / static_cast<double>(cols);
+  std::vector<float> importance(diag.begin(), diag.end());
 
-  std::vector<double> L;
+  if (o.qep.hdelta) {
+    std::vector<double> hd(o.qep.hdelta, o.qep.hdelta + cols * cols);
+    if (hscale != 1.0)
+      for (double& v : hd) v *= hscale;
+    QepOptions q = o.qep;
+    q.hdelta = hd.data();
+    res.qep_lambda = gptq::qep_correct(W.data(), rows, cols, H.data(), q, o.damp_step, o.max_tries, &pool);
+  }
+
+  std::vector<int64_t> perm(static_cast<size_t>(cols)), pos(static_cast<size_t>(cols));
+  std::iota(perm.begin(), perm.end(), 0);
+  if (o.act_order) {
+    perm = block_act_order(diag, cols, bs);
+    std::vector<double> Hp(H.size());
+    for (int64_t p = 0; p < cols; ++p)
+      for (int64_t q = 0; q < cols; ++q) Hp[p * cols + q] = H[perm[p] * cols + perm[q]];
+    H.swap(Hp);
+    std::vector<float> Wp(W.size());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t p = 0; p < cols; ++p) Wp[r * cols + p] = W[r * cols + perm[p]];
+    W.swap(Wp);
+  }
+  for (int64_t p = 0; p < cols; ++p) pos[perm[p]] = p;
+
+  const auto t_factor = Clock::now();
+  std::vector<double> U;
   double lambda = o.damp;
   for (int attempt = 0;; ++attempt, lambda += o.damp_step) {
     if (attempt >= o.max_tries) throw std::runtime_error("the Hessian stays singular even with damping " + std::to_string(lambda));
-    L = H;
-    for (int64_t j = 0; j < cols; ++j) L[j * cols + j] += lambda * mean_diag;
-    if (linalg::cholesky_lower(L, cols)) break;
+    if (linalg::upper_cholesky_of_inverse(H.data(), cols, lambda * mean_diag, U, &pool)) break;
   }
   res.damp = lambda;
-  const std::vector<double> U = linalg::upper_cholesky_of_inverse(L, cols);
+  std::vector<double>().swap(H);
+  std::vector<double> ud(static_cast<size_t>(cols));
+  for (int64_t j = 0; j < cols; ++j) ud[j] = U[j * cols + j];
+  std::vector<float> Uf(U.begin(), U.end());
+  std::vector<double>().swap(U);
+  res.factor_seconds = seconds_since(t_factor);
 
   res.data.assign(static_cast<size_t>(rows * nblocks) * block_bytes, 0);
-  std::vector<float> fitted(static_cast<size_t>(rows * bs));   // the values a block was fitted on
-  std::vector<float> fitted_q(static_cast<size_t>(rows * bs));  // and their dequantized codes
+  std::vector<RowState> states(static_cast<size_t>(rows));
   std::vector<float> E(static_cast<size_t>(rows * B));
-  std::vector<BlockMap> maps(static_cast<size_t>(rows));  // the current block's affine map, per row
-  ThreadPool pool(o.threads);
+  std::atomic<int64_t> refits{0};
+  const linalg::AxpyFn axpy = linalg::axpy_kernel();
 
   for (int64_t b0 = 0; b0 < cols; b0 += B) {
+    if (o.cancel && o.cancel->load()) throw std::runtime_error("cancelled");
     const int64_t b1 = std::min(cols, b0 + B);
     pool.parallel_for(rows, [&](int, int64_t r0, int64_t r1) {
+      float x[256], wt[256];
+      int64_t my_refits = 0;
       for (int64_t r = r0; r < r1; ++r) {
         float* w = W.data() + r * cols;
-        for (int64_t j = b0; j < b1; ++j) {
-          const int64_t blk = j / bs, i = j % bs;
-          uint8_t* block = res.data.data() + (r * nblocks + blk) * block_bytes;
-          float* fit_w = fitted.data() + r * bs;
-          float* fit_q = fitted_q.data() + r * bs;
-          if (i == 0) {  // fit this block's grid on the weights as they are now
-            quantize_rows(type, w + j, block, 1, bs, importance.data() + j);
-            std::memcpy(fit_w, w + j, bs * sizeof(float));
-            dequantize_row(type, block, fit_q, bs);
-            grid->map(block, maps[r]);
+        RowState& s = states[r];
+        for (int64_t p = b0; p < b1; ++p) {
+          const int64_t c = perm[p], ob = c / bs;
+          const int i = static_cast<int>(c % bs);
+          uint8_t* block = res.data.data() + (r * nblocks + ob) * block_bytes;
+          if (p % bs == 0) {  // the first column of a ggml block: fit its grid on the values as they are now
+            for (int64_t k = 0; k < bs; ++k) x[k] = w[pos[ob * bs + k]];
+            codec->fit(x, importance.data() + ob * bs, block, s.map);
+            std::memcpy(s.fit_w, x, bs * sizeof(float));
+            dequantize_row(type, block, s.fit_q, bs);
+            std::fill(s.fit_valid, s.fit_valid + bs, true);
+            std::fill(s.group_seen, s.group_seen + 16, false);
+          }
+          if (o.refit_subblocks && codec->has_subscales()) {
+            const int g = i / static_cast<int>(group);
+            if (!s.group_seen[g]) {
+              s.group_seen[g] = true;
+              bool moved = false;
+              for (int64_t k = 0; k < group; ++k) {
+                const int64_t q = pos[ob * bs + g * group + k];
+                x[k] = w[q];
+                wt[k] = static_cast<float>(1.0 / (ud[q] * ud[q]));
+                moved = moved || x[k] != s.fit_w[g * group + k];
+              }
+              if (moved && codec->refit_group(block, s.map, g, x, wt)) {
+                std::fill(s.fit_valid + g * group, s.fit_valid + (g + 1) * group, false);
+                ++my_refits;
+              }
+            }
           }
           float q;
-          if (std::memcmp(&w[j], &fit_w[i], sizeof(float)) == 0) {
-            q = fit_q[i];  // unchanged since the fit: keep the quantizer's own choice
+          if (s.fit_valid[i] && w[p] == s.fit_w[i]) {
+            q = s.fit_q[i];  // unchanged since the fit: keep the quantizer's own code
           } else {
-            const BlockMap& m = maps[r];
-            const int g = static_cast<int>(i) / m.group;
-            const int code = nearest_code(*grid, w[j], m.scale[g], m.offset[g], m.has_offset, &q);
-            grid->set_code(block, static_cast<int>(i), code);
+            codec->write(block, i, codec->project(s.map, i, w[p], &q));
           }
-          const double ujj = U[j * cols + j];
-          const float e = static_cast<float>((w[j] - q) / ujj);
-          E[r * B + (j - b0)] = e;
-          const double* urow = U.data() + j * cols;
-          for (int64_t k = j + 1; k < b1; ++k) w[k] -= static_cast<float>(e * urow[k]);
-        }
-        // lazy update of the columns right of this block: W[:, b1:] -= E · U[b0:b1, b1:]
-        for (int64_t j = b0; j < b1; ++j) {
-          const float e = E[r * B + (j - b0)];
-          if (e == 0) continue;
-          const double* urow = U.data() + j * cols;
-          for (int64_t k = b1; k < cols; ++k) w[k] -= static_cast<float>(e * urow[k]);
+          const float e = static_cast<float>((w[p] - q) / ud[p]);
+          E[r * B + (p - b0)] = e;
+          axpy(b1 - p - 1, -e, Uf.data() + p * cols + p + 1, w + p + 1);
         }
       }
+      refits += my_refits;
     });
+    if (b1 < cols) {  // the lazy update of the columns right of this block: W[:, b1:] −= E · U[b0:b1, b1:]
+      const auto t = Clock::now();
+      linalg::sgemm(rows, cols - b1, b1 - b0, -1.f, E.data(), B, Uf.data() + b0 * cols + b1, cols, W.data() + b1, cols, &pool);
+      res.update_seconds += seconds_since(t);
+    }
+    if (o.progress) o.progress(static_cast<double>(b1), static_cast<double>(cols));
+  }
+  res.refits = refits.load();
+  res.seconds = seconds_since(t_start);
+
+  if (o.measure) {
+    res.error = hscale * weighted_error(type, W0, rows, cols, H0, res.data.data(), o.threads);
+    std::vector<uint8_t> rtn(res.data.size());
+    quantize_rows(type, W0, rtn.data(), rows, cols, importance.data());
+    res.rtn_error = hscale * weighted_error(type, W0, rows, cols, H0, rtn.data(), o.threads);
   }
   return res;
-}
-
-double hessian_error(const TypeTraits& type, const float* W, int64_t rows, int64_t cols, const double* H, const uint8_t* q) {
-  const size_t row_bytes = row_size(type, cols);
-  std::vector<float> deq(static_cast<size_t>(cols));
-  std::vector<double> d(static_cast<size_t>(cols));
-  double total = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    dequantize_row(type, q + r * row_bytes, deq.data(), cols);
-    for (int64_t j = 0; j < cols; ++j) d[j] = static_cast<double>(W[r * cols + j]) - deq[j];
-    for (int64_t i = 0; i < cols; ++i) {
-      if (d[i] == 0) continue;
-      double s = 0;
-      for (int64_t j = 0; j < cols; ++j) s += H[i * cols + j] * d[j];
-      total += d[i] * s;
-    }
-  }
-  return total;
 }
 
 }  // namespace lowbit

@@ -1,0 +1,117 @@
+#include "codec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "subscales.h"
+
+namespace lowbit::gptq {
+
+struct CodecTable {
+  std::vector<BlockCodec> codecs;
+  CodecTable() {
+    for (const TypeTraits* t : all_types()) {
+      const BlockGrid* g = find_grid(t->type);
+      if (!g) continue;
+      BlockCodec c(t, g, find_subscales(t->type));
+      const auto& lv = g->levels;
+      c.uniform_ = lv.back() - lv.front() == static_cast<int32_t>(lv.size()) - 1;
+      codecs.push_back(c);
+    }
+  }
+};
+
+const BlockCodec* BlockCodec::find(GgmlType type) {
+  static const CodecTable table;
+  for (const auto& c : table.codecs)
+    if (c.traits_->type == type) return &c;
+  return nullptr;
+}
+
+int BlockCodec::group_size() const { return sub_ ? sub_->group : grid_->block_size; }
+
+void BlockCodec::fit(const float* x, const float* importance, uint8_t* block, BlockMap& map) const {
+  quantize_rows(*traits_, x, block, 1, grid_->block_size, importance);
+  grid_->map(block, map);
+}
+
+namespace {
+
+// The dequantizers compute q·scale, then add the offset when the type has one.
+inline float grid_value(int32_t level, float scale, float offset, bool has_offset) {
+  const float v = static_cast<float>(level) * scale;
+  return has_offset ? v + offset : v;
+}
+
+int nearest(const std::vector<int32_t>& levels, bool uniform, float w, float scale, float offset, bool has_offset,
+            float* value) {
+  const int n = static_cast<int>(levels.size());
+  int lo = 0, hi = n - 1;
+  if (uniform && scale != 0) {
+    // the nearest level and its neighbours (float rounding can move the boundary by one)
+    const float t = ((has_offset ? w - offset : w) / scale) - static_cast<float>(levels[0]);
+    const int k = std::isfinite(t) ? static_cast<int>(std::lround(std::fmax(-1.f, std::fmin(static_cast<float>(n), t)))) : 0;
+    lo = std::max(0, std::min(n - 1, k) - 1);
+    hi = std::min(n - 1, std::max(0, k) + 1);
+  }
+  int best = lo;
+  float best_err = INFINITY;
+  for (int c = lo; c <= hi; ++c) {
+    const float v = grid_value(levels[c], scale, offset, has_offset);
+    const float err = std::fabs(v - w);
+    if (err < best_err) {
+      best_err = err;
+      best = c;
+      *value = v;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+int BlockCodec::project(const BlockMap& map, int i, float w, float* value) const {
+  const int g = i / map.group;
+  return nearest(grid_->levels, uniform_, w, map.scale[g], map.offset[g], map.has_offset, value);
+}
+
+bool BlockCodec::refit_group(uint8_t* block, BlockMap& map, int g, const float* x, const float* weight) const {
+  if (!sub_) return false;
+  float d, dmin;
+  sub_->super(block, d, dmin);
+  int sc0, m0;
+  sub_->get(block, g, sc0, m0);
+  auto cost = [&](int sc, int m) {
+    const float scale = d * static_cast<float>(sc);
+    const float offset = -(dmin * static_cast<float>(m));
+    double e = 0;
+    float v;
+    for (int i = 0; i < sub_->group; ++i) {
+      nearest(grid_->levels, uniform_, x[i], scale, offset, sub_->has_min, &v);
+      const double r = static_cast<double>(x[i]) - v;
+      e += weight[i] * r * r;
+    }
+    return e;
+  };
+  const double current = cost(sc0, m0);
+  double best = current;
+  int best_sc = sc0, best_m = m0;
+  const int rs = sub_->has_min ? 1 : 2, rm = sub_->has_min ? 1 : 0;
+  for (int sc = std::max(sub_->sc_lo, sc0 - rs); sc <= std::min(sub_->sc_hi, sc0 + rs); ++sc)
+    for (int m = std::max(sub_->m_lo, m0 - rm); m <= std::min(sub_->m_hi, m0 + rm); ++m) {
+      if (sc == sc0 && m == m0) continue;
+      const double e = cost(sc, m);
+      if (e < best) {
+        best = e;
+        best_sc = sc;
+        best_m = m;
+      }
+    }
+  if (best_sc == sc0 && best_m == m0) return false;
+  sub_->set(block, g, best_sc, best_m);
+  grid_->map(block, map);
+  return true;
+}
+
+}  // namespace lowbit::gptq

@@ -1,0 +1,130 @@
+// Blocked fp64 Cholesky, triangular inverse and the factors GPTQ needs; the O(n³) work is in dgemm_nt.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "lowbit/linalg.h"
+#include "tasks.h"
+
+namespace lowbit::linalg {
+namespace {
+
+constexpr int64_t NB = 256;  // panel width (fewer passes over the trailing matrix)
+constexpr int64_t JT = 64;   // rows per task in the triangular inverse
+
+// inverse of the nb×nb lower-triangular block at L (leading dimension ld) into out (nb×nb)
+void small_lower_inverse(const double* L, int64_t ld, int64_t nb, double* out) {
+  std::fill(out, out + nb * nb, 0.0);
+  for (int64_t i = 0; i < nb; ++i) {
+    const double inv_ii = 1.0 / L[i * ld + i];
+    out[i * nb + i] = inv_ii;
+    for (int64_t j = 0; j < i; ++j) {
+      double s = 0;
+      for (int64_t k = j; k < i; ++k) s += L[i * ld + k] * out[k * nb + j];
+      out[i * nb + j] = -s * inv_ii;
+    }
+  }
+}
+
+}  // namespace
+
+bool cholesky_lower(double* a, int64_t n, ThreadPool* pool) {
+  std::vector<double> inv, panel;
+  for (int64_t k0 = 0; k0 < n; k0 += NB) {
+    const int64_t k1 = std::min(n, k0 + NB), kb = k1 - k0;
+    for (int64_t j = k0; j < k1; ++j) {
+      double d = a[j * n + j];
+      for (int64_t k = k0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
+      if (!(d > 0) || !std::isfinite(d)) return false;
+      const double ljj = std::sqrt(d);
+      a[j * n + j] = ljj;
+      for (int64_t i = j + 1; i < k1; ++i) {
+        double s = a[i * n + j];
+        for (int64_t k = k0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
+        a[i * n + j] = s / ljj;
+      }
+    }
+    if (k1 == n) break;
+    // L21 = A21·L11⁻ᵀ, then the trailing A22 −= L21·L21ᵀ (lower part only)
+    const int64_t rest = n - k1;
+    inv.resize(static_cast<size_t>(kb * kb));
+    small_lower_inverse(a + k0 * n + k0, n, kb, inv.data());
+    panel.resize(static_cast<size_t>(rest * kb));
+    for (int64_t i = 0; i < rest; ++i) {
+      double* row = a + (k1 + i) * n + k0;
+      std::copy(row, row + kb, panel.data() + i * kb);
+      std::fill(row, row + kb, 0.0);
+    }
+    dgemm_nt(rest, kb, kb, 1.0, panel.data(), kb, inv.data(), kb, a + k1 * n + k0, n, pool);
+    dgemm_nt(rest, rest, kb, -1.0, a + k1 * n + k0, n, a + k1 * n + k0, n, a + k1 * n + k1, n, pool, true);
+  }
+  for (int64_t i = 0; i < n; ++i) std::fill(a + i * n + i + 1, a + (i + 1) * n, 0.0);
+  return true;
+}
+
+std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadPool* pool) {
+  std::vector<double> Y(static_cast<size_t>(n * n), 0.0), xii, T;
+  for (int64_t I0 = 0; I0 < n; I0 += NB) {
+    const int64_t I1 = std::min(n, I0 + NB), ib = I1 - I0;
+    xii.resize(static_cast<size_t>(ib * ib));
+    small_lower_inverse(L + I0 * n + I0, n, ib, xii.data());
+    for (int64_t r = 0; r < ib; ++r)
+      for (int64_t c = 0; c <= r; ++c) Y[(I0 + c) * n + I0 + r] = xii[r * ib + c];
+    if (I0 == 0) continue;
+    // rows j < I0 of Y, columns of block I:  Y[j][I] = −(Σ_{k<I0} Y[j][k]·L[I][k]) · X_IIᵀ
+    T.assign(static_cast<size_t>(I0 * ib), 0.0);
+    for_each_task(pool, (I0 + JT - 1) / JT, [&](int64_t t) {
+      const int64_t j0 = t * JT, jn = std::min(I0, j0 + JT) - j0;
+      // Y[j][k] = 0 for k < j, so the sum can start at j0
+      dgemm_nt(jn, ib, I0 - j0, 1.0, Y.data() + j0 * n + j0, n, L + I0 * n + j0, n, T.data() + j0 * ib, ib, nullptr);
+      dgemm_nt(jn, ib, ib, -1.0, T.data() + j0 * ib, ib, xii.data(), ib, Y.data() + j0 * n + I0, n, nullptr);
+    });
+  }
+  return Y;
+}
+
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool) {
+  std::vector<double> P(static_cast<size_t>(n * n), 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j <= i; ++j) P[i * n + j] = H[(n - 1 - i) * n + (n - 1 - j)];
+  for (int64_t i = 0; i < n; ++i) P[i * n + i] += shift;
+  if (!cholesky_lower(P.data(), n, pool)) return false;
+  const std::vector<double> Y = lower_inverse_transposed(P.data(), n, pool);
+  // U[a][b] = X[n−1−a][n−1−b] = Y[n−1−b][n−1−a], in tiles so that both sides stay in cache
+  constexpr int64_t TB = 64;
+  bool finite = true;
+  for (int64_t a0 = 0; a0 < n; a0 += TB)
+    for (int64_t b0 = 0; b0 < n; b0 += TB)
+      for (int64_t a = a0; a < std::min(n, a0 + TB); ++a)
+        for (int64_t b = b0; b < std::min(n, b0 + TB); ++b) {
+          const double v = b >= a ? Y[(n - 1 - b) * n + (n - 1 - a)] : 0.0;
+          finite = finite && std::isfinite(v);
+          P[a * n + b] = v;
+        }
+  if (!finite) return false;
+  U.swap(P);
+  return true;
+}
+
+bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool) {
+  std::vector<double> U;
+  if (!upper_cholesky_of_inverse(H, n, shift, U, pool)) return false;
+  std::vector<double> Ut(static_cast<size_t>(n * n));
+  transpose(U.data(), n, n, Ut.data());
+  inv.assign(static_cast<size_t>(n * n), 0.0);
+  // (UᵀU)[i][j] = Σ_k Uᵀ[i][k]·Uᵀ[j][k]
+  dgemm_nt(n, n, n, 1.0, Ut.data(), n, Ut.data(), n, inv.data(), n, pool, true);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < i; ++j) inv[j * n + i] = inv[i * n + j];
+  return true;
+}
+
+void transpose(const double* in, int64_t m, int64_t n, double* out) {
+  constexpr int64_t TB = 64;
+  for (int64_t i0 = 0; i0 < m; i0 += TB)
+    for (int64_t j0 = 0; j0 < n; j0 += TB)
+      for (int64_t i = i0; i < std::min(m, i0 + TB); ++i)
+        for (int64_t j = j0; j < std::min(n, j0 + TB); ++j) out[j * m + i] = in[i * n + j];
+}
+
+}  // namespace lowbit::linalg

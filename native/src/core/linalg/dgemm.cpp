@@ -1,0 +1,114 @@
+// fp64 C += alpha·A·Bᵀ with both operands read along k: a 3×4 tile of dot products per micro-kernel
+// (AVX2/FMA: 12 accumulators of 4 lanes), tiles of C small enough that their A and B rows stay in L2.
+#include <algorithm>
+
+#include "lowbit/linalg.h"
+#include "lowbit/simd.h"
+#include "tasks.h"
+
+namespace lowbit::linalg {
+namespace {
+
+constexpr int64_t MT = 48, NT = 64, KC = 256;
+
+template <int R, int S>
+void micro_portable(int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb, double* out) {
+  for (int r = 0; r < R; ++r)
+    for (int s = 0; s < S; ++s) {
+      double acc = 0;
+      for (int64_t p = 0; p < k; ++p) acc += a[r * lda + p] * b[s * ldb + p];
+      out[r * 4 + s] = acc;
+    }
+}
+
+#ifdef LOWBIT_X86
+template <int R, int S>
+LOWBIT_TARGET_AVX2 void micro_avx2(int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb, double* out) {
+  __m256d acc[R][S];
+  for (int r = 0; r < R; ++r)
+    for (int s = 0; s < S; ++s) acc[r][s] = _mm256_setzero_pd();
+  int64_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    __m256d av[R];
+    for (int r = 0; r < R; ++r) av[r] = _mm256_loadu_pd(a + r * lda + p);
+    for (int s = 0; s < S; ++s) {
+      const __m256d bv = _mm256_loadu_pd(b + s * ldb + p);
+      for (int r = 0; r < R; ++r) acc[r][s] = _mm256_fmadd_pd(av[r], bv, acc[r][s]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int s = 0; s < S; ++s) {
+      const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(acc[r][s]), _mm256_extractf128_pd(acc[r][s], 1));
+      double v = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+      for (int64_t q = p; q < k; ++q) v += a[r * lda + q] * b[s * ldb + q];
+      out[r * 4 + s] = v;
+    }
+}
+#endif
+
+using Micro = void (*)(int64_t, const double*, int64_t, const double*, int64_t, double*);
+
+
+Micro pick(int R, int S, bool avx2) {
+#define LOWBIT_MICRO(r, s) \
+  if (R == r && S == s) return avx2 ? MICRO_AVX2(r, s) : micro_portable<r, s>;
+#ifdef LOWBIT_X86
+#define MICRO_AVX2(r, s) micro_avx2<r, s>
+#else
+#define MICRO_AVX2(r, s) micro_portable<r, s>
+#endif
+  LOWBIT_MICRO(3, 4) LOWBIT_MICRO(3, 3) LOWBIT_MICRO(3, 2) LOWBIT_MICRO(3, 1)
+  LOWBIT_MICRO(2, 4) LOWBIT_MICRO(2, 3) LOWBIT_MICRO(2, 2) LOWBIT_MICRO(2, 1)
+  LOWBIT_MICRO(1, 4) LOWBIT_MICRO(1, 3) LOWBIT_MICRO(1, 2) LOWBIT_MICRO(1, 1)
+#undef LOWBIT_MICRO
+#undef MICRO_AVX2
+  return nullptr;
+}
+
+}  // namespace
+
+void dgemm_nt(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B,
+              int64_t ldb, double* C, int64_t ldc, ThreadPool* pool, bool lower_only) {
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  const bool avx2 = simd_level() >= SimdLevel::Avx2;
+  Micro table[4][5];
+  for (int r = 1; r <= 3; ++r)
+    for (int s = 1; s <= 4; ++s) table[r][s] = pick(r, s, avx2);
+  const int64_t mt = (m + MT - 1) / MT, nt = (n + NT - 1) / NT;
+  // lower_only: tile (ti, tj) is needed when its first column is at or below its last row
+  std::vector<std::pair<int64_t, int64_t>> tiles;
+  for (int64_t ti = 0; ti < mt; ++ti)
+    for (int64_t tj = 0; tj < nt; ++tj)
+      if (!lower_only || tj * NT <= std::min(m, (ti + 1) * MT) - 1) tiles.emplace_back(ti, tj);
+  for_each_task(pool, static_cast<int64_t>(tiles.size()), [&](int64_t t) {
+    const int64_t i0 = tiles[t].first * MT, i1 = std::min(m, i0 + MT);
+    const int64_t j0 = tiles[t].second * NT, j1 = std::min(n, j0 + NT);
+    double out[12];
+    for (int64_t p0 = 0; p0 < k; p0 += KC) {
+      const int64_t kc = std::min(KC, k - p0);
+      for (int64_t i = i0; i < i1; i += 3) {
+        const int R = static_cast<int>(std::min<int64_t>(3, i1 - i));
+        const int64_t jend = lower_only ? std::min(j1, i + R) : j1;
+        for (int64_t j = j0; j < jend; j += 4) {
+          const int S = static_cast<int>(std::min<int64_t>(4, jend - j));
+          table[R][S](kc, A + i * lda + p0, lda, B + j * ldb + p0, ldb, out);
+          for (int r = 0; r < R; ++r)
+            for (int s = 0; s < S; ++s)
+              if (!lower_only || j + s <= i + r) C[(i + r) * ldc + j + s] += alpha * out[r * 4 + s];
+        }
+      }
+    }
+  });
+}
+
+void dgemm_nt_ref(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B,
+                  int64_t ldb, double* C, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0;
+      for (int64_t p = 0; p < k; ++p) s += A[i * lda + p] * B[j * ldb + p];
+      C[i * ldc + j] += alpha * s;
+    }
+}
+
+}  // namespace lowbit::linalg
