@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lowbit/formats.h"
+#include "lowbit/thread_pool.h"
 
 namespace lowbit {
 
@@ -25,6 +26,7 @@ struct GptqOptions {
   double damp_step = 0.01;  // added to λ when the Cholesky factorisation fails
   int max_tries = 20;
   int threads = 1;
+  ThreadPool* pool = nullptr;  // run on this pool instead of starting `threads` threads
   bool act_order = false;   // block-respecting act-order (see gptq.cpp)
   bool refit_subblocks = true;  // k-quants: refit sub-block scales on updated weights (see gptq.cpp)
   int64_t samples = 0;      // > 0: H is Σ x xᵀ over this many rows and is used as (2/samples)·H
@@ -54,9 +56,12 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W, int64_t rows, i
 // tr((W − Q) H (W − Q)ᵀ) for quantized bytes Q of the given type.
 double weighted_error(const TypeTraits& type, const float* W, int64_t rows, int64_t cols, const double* H,
                       const uint8_t* q, int threads = 1);
+double weighted_error(const TypeTraits& type, const float* W, int64_t rows, int64_t cols, const double* H,
+                      const uint8_t* q, ThreadPool& pool);
 
 // H (cols × cols, kept symmetric) += XᵀX for n rows of X (n × cols), accumulated in fp64.
 void hessian_accumulate(double* H, const float* X, int64_t n, int64_t cols, int threads = 1);
+void hessian_accumulate(double* H, const float* X, int64_t n, int64_t cols, ThreadPool& pool);
 
 // The running sum and count; normalized() is GPTQ's (2/n)·Σ x xᵀ.
 class HessianAccumulator {

@@ -66,9 +66,10 @@ void head_norm(float* x, int64_t rows, const Weight& w, int64_t head_dim, float 
 
 }  // namespace
 
-Context::Context(const Model& model, int64_t n_ctx, ThreadPool& pool) : m_(model), pool_(pool), n_ctx_(n_ctx) {
+Context::Context(const Model& model, int64_t n_ctx, ThreadPool& pool, int64_t cache_layers)
+    : m_(model), pool_(pool), n_ctx_(n_ctx), cache_layers_(cache_layers > 0 ? std::min(cache_layers, model.hp().n_layer) : model.hp().n_layer) {
   const Hparams& hp = m_.hp();
-  const size_t kv = static_cast<size_t>(hp.n_layer * n_ctx * hp.n_head_kv * hp.head_dim);
+  const size_t kv = static_cast<size_t>(cache_layers_ * n_ctx * hp.n_head_kv * hp.head_dim);
   k_cache_.resize(kv);
   v_cache_.resize(kv);
 }
@@ -135,8 +136,8 @@ void Context::run_layer(int64_t l, const LayerWeights& L, float* x, int64_t n) {
   head_norm(k_.data(), n * hp.n_head_kv, L.k_norm, hp.head_dim, hp.rms_eps);
   rope(q_.data(), n, hp.n_head, hp.head_dim, n_past_, hp);
   rope(k_.data(), n, hp.n_head_kv, hp.head_dim, n_past_, hp);
-  float* kc = k_cache_.data() + (l * n_ctx_ + n_past_) * kvd;
-  float* vc = v_cache_.data() + (l * n_ctx_ + n_past_) * kvd;
+  float* kc = k_cache_.data() + ((l % cache_layers_) * n_ctx_ + n_past_) * kvd;
+  float* vc = v_cache_.data() + ((l % cache_layers_) * n_ctx_ + n_past_) * kvd;
   std::copy(k_.begin(), k_.begin() + n * kvd, kc);
   std::copy(v_.begin(), v_.begin() + n * kvd, vc);
   attention(n, l);
@@ -164,8 +165,8 @@ void Context::attention(int64_t n, int64_t layer) {
   const int64_t hd = hp.head_dim, kvd = hp.n_head_kv * hd, qd = hp.n_head * hd;
   const int64_t group = hp.n_head / hp.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const float* kc = k_cache_.data() + layer * n_ctx_ * kvd;
-  const float* vc = v_cache_.data() + layer * n_ctx_ * kvd;
+  const float* kc = k_cache_.data() + (layer % cache_layers_) * n_ctx_ * kvd;
+  const float* vc = v_cache_.data() + (layer % cache_layers_) * n_ctx_ * kvd;
   pool_.parallel_for(hp.n_head * n, [&](int, int64_t a, int64_t b) {
     std::vector<float> p(static_cast<size_t>(n_past_ + n));
     for (int64_t job = a; job < b; ++job) {

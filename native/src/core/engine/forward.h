@@ -20,7 +20,9 @@ class ActivationObserver {
 
 class Context {
  public:
-  Context(const Model& model, int64_t n_ctx, ThreadPool& pool);
+  // cache_layers: how many layers' KV the context keeps (0: all); a pipeline that runs one block at
+  // a time needs one, and layer l then uses slot l % cache_layers.
+  Context(const Model& model, int64_t n_ctx, ThreadPool& pool, int64_t cache_layers = 0);
   void reset() { n_past_ = 0; }
   int64_t n_past() const { return n_past_; }
   // Evaluates n tokens after the cached ones as one batch. Logits of batch rows
@@ -39,6 +41,7 @@ class Context {
   const Model& m_;
   ThreadPool& pool_;
   int64_t n_ctx_;
+  int64_t cache_layers_;
   int64_t n_past_ = 0;
   ActivationObserver* observer_ = nullptr;
   std::vector<float> k_cache_, v_cache_;  // [layer][pos][kv_dim]

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -77,7 +78,8 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   const int64_t nblocks = cols / bs, group = codec->group_size();
   const size_t block_bytes = codec->block_bytes();
   const double hscale = o.samples > 0 ? 2.0 / static_cast<double>(o.samples) : 1.0;
-  ThreadPool pool(std::max(1, o.threads));
+  std::unique_ptr<ThreadPool> own_pool = o.pool ? nullptr : std::make_unique<ThreadPool>(std::max(1, o.threads));
+  ThreadPool& pool = o.pool ? *o.pool : *own_pool;
   GptqResult res;
 
   // H as used: scaled, dead inputs given H_jj = 1 (their weights are zeroed)
@@ -204,10 +206,10 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   res.seconds = seconds_since(t_start);
 
   if (o.measure) {
-    res.error = hscale * weighted_error(type, W0, rows, cols, H0, res.data.data(), o.threads);
+    res.error = hscale * weighted_error(type, W0, rows, cols, H0, res.data.data(), pool);
     std::vector<uint8_t> rtn(res.data.size());
     quantize_rows(type, W0, rtn.data(), rows, cols, importance.data());
-    res.rtn_error = hscale * weighted_error(type, W0, rows, cols, H0, rtn.data(), o.threads);
+    res.rtn_error = hscale * weighted_error(type, W0, rows, cols, H0, rtn.data(), pool);
   }
   return res;
 }

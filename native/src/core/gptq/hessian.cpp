@@ -8,6 +8,10 @@ namespace lowbit {
 
 void hessian_accumulate(double* H, const float* X, int64_t n, int64_t cols, int threads) {
   ThreadPool pool(threads);
+  hessian_accumulate(H, X, n, cols, pool);
+}
+
+void hessian_accumulate(double* H, const float* X, int64_t n, int64_t cols, ThreadPool& pool) {
   constexpr int64_t chunk = 256;
   // Xᵀ of a chunk of rows in fp64, so that H[i][j] += Σ_t Xᵀ[i][t]·Xᵀ[j][t] is an A·Bᵀ product
   std::vector<double> xt(static_cast<size_t>(cols * std::min(n, chunk)));
@@ -31,6 +35,11 @@ std::vector<double> HessianAccumulator::normalized() const {
 double weighted_error(const TypeTraits& type, const float* W, int64_t rows, int64_t cols, const double* H,
                       const uint8_t* q, int threads) {
   ThreadPool pool(threads);
+  return weighted_error(type, W, rows, cols, H, q, pool);
+}
+
+double weighted_error(const TypeTraits& type, const float* W, int64_t rows, int64_t cols, const double* H,
+                      const uint8_t* q, ThreadPool& pool) {
   const size_t row_bytes = row_size(type, cols);
   const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(rows, (int64_t{1} << 24) / cols));
   std::vector<float> deq(static_cast<size_t>(cols));

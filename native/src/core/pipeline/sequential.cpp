@@ -38,8 +38,8 @@ class InputRecorder : public ActivationObserver {
 // original model's inputs X also (X − X̂)ᵀX̂ for QEP.
 class HessianCapture : public ActivationObserver {
  public:
-  HessianCapture(const std::vector<int64_t>& dims, int threads, const InputRecorder* original, ThreadPool& pool)
-      : dims_(dims), threads_(threads), original_(original), pool_(pool) {
+  HessianCapture(const std::vector<int64_t>& dims, const InputRecorder* original, ThreadPool& pool)
+      : dims_(dims), original_(original), pool_(pool) {
     for (int i = 0; i < kInputs; ++i) {
       h_[i].assign(static_cast<size_t>(dims[i] * dims[i]), 0.0);
       if (original_) delta_[i].assign(h_[i].size(), 0.0);
@@ -49,7 +49,7 @@ class HessianCapture : public ActivationObserver {
   void observe(const std::vector<const Weight*>&, const float* x, int64_t n, int64_t dim) override {
     const int i = next_++ % kInputs;
     if (dim != dims_[i]) throw std::logic_error("pipeline: unexpected input width");
-    hessian_accumulate(h_[i].data(), x, n, dim, threads_);
+    hessian_accumulate(h_[i].data(), x, n, dim, pool_);
     if (i == 0) tokens_ += n;
     if (original_) accumulate_delta(i, original_->input(i).data(), x, n, dim);
   }
@@ -76,7 +76,6 @@ class HessianCapture : public ActivationObserver {
   }
 
   std::vector<int64_t> dims_;
-  int threads_;
   const InputRecorder* original_;
   ThreadPool& pool_;
   std::vector<double> h_[kInputs], delta_[kInputs];
@@ -98,7 +97,7 @@ class Pipeline {
  public:
   Pipeline(const Model& m, const std::vector<int32_t>& tokens, const std::vector<ConvertJob>& jobs, const std::string& out_path,
            const PipelineOptions& o)
-      : m_(m), hp_(m.hp()), o_(o), out_path_(out_path), out_(out_path, O_WRONLY), pool_(o.threads), ctx_(m, o.seq_len, pool_) {
+      : m_(m), hp_(m.hp()), o_(o), out_path_(out_path), out_(out_path, O_WRONLY), pool_(o.threads), ctx_(m, o.seq_len, pool_, 1) {
     n_seq_ = static_cast<int64_t>(tokens.size()) / o.seq_len;
     if (o.seq_len < 2 || n_seq_ < 1) throw std::runtime_error("no complete calibration sequence of " + std::to_string(o.seq_len) + " tokens");
     for (const auto& j : jobs) jobs_[j.name] = &j;
@@ -111,7 +110,7 @@ class Pipeline {
     std::map<std::string, bool> done;
     for (int64_t l = 0; l < hp_.n_layer; ++l) {
       const LayerWeights& src = m_.layers()[l];
-      HessianCapture stats({hp_.n_embd, hp_.n_head * hp_.head_dim, hp_.n_embd, hp_.n_ff}, o_.threads, o_.qep ? &recorder_ : nullptr, pool_);
+      HessianCapture stats({hp_.n_embd, hp_.n_head * hp_.head_dim, hp_.n_embd, hp_.n_ff}, o_.qep ? &recorder_ : nullptr, pool_);
       capture(l, src, stats, 3.0 * l, total);
       LayerWeights quantized = src;
       std::vector<std::vector<uint8_t>> store(std::size(kSlots));
@@ -124,7 +123,9 @@ class Pipeline {
         report(3.0 * l + 1.0 + static_cast<double>(k + 1) / std::size(kSlots), total);
       }
       propagate(l, quantized, 3.0 * l + 2.0, total);
-      for (const Slot& s : kSlots) release(src.*s.member);
+      // the previous block again: the kernel maps neighbouring pages in on a fault (fault-around)
+      release_block(src);
+      if (l > 0) release_block(m_.layers()[l - 1]);
     }
     quantize_output(done, total);
     std::vector<ConvertJob> rest;
@@ -223,6 +224,7 @@ class Pipeline {
     if (dst->is_quantized && find_grid(dst->type)) {
       GptqOptions go = o_.gptq;
       go.threads = o_.threads;
+      go.pool = &pool_;
       go.samples = tokens;
       go.measure = o_.measure;
       go.cancel = o_.cancel;
@@ -244,7 +246,7 @@ class Pipeline {
       }
       bytes.resize(row_size(*dst, w.ne0) * w.rows);
       quantize_rows(*dst, W.data(), bytes.data(), w.rows, w.ne0, dst->is_quantized ? importance.data() : nullptr);
-      if (o_.measure) rep.error = rep.rtn_error = hscale * weighted_error(*dst, W.data(), w.rows, w.ne0, h.data(), bytes.data(), o_.threads);
+      if (o_.measure) rep.error = rep.rtn_error = hscale * weighted_error(*dst, W.data(), w.rows, w.ne0, h.data(), bytes.data(), pool_);
     }
     write_rows(job, *dst, bytes);
     view.type = dst;
@@ -291,7 +293,7 @@ class Pipeline {
         const float scale = 1.0f / std::sqrt(static_cast<float>(sum / E) + hp_.rms_eps);
         for (int64_t i = 0; i < E; ++i) chunk[t * E + i] = (x[t * E + i] * scale) * nw[i];
       }
-      hessian_accumulate(h.data(), chunk.data(), o_.seq_len, E, o_.threads);
+      hessian_accumulate(h.data(), chunk.data(), o_.seq_len, E, pool_);
     }
     std::vector<uint8_t> bytes;
     Weight view = out;
@@ -302,6 +304,10 @@ class Pipeline {
   }
 
   static void release(const Weight& w) { release_pages(w.data, w.row_bytes * static_cast<size_t>(w.rows)); }
+  static void release_block(const LayerWeights& L) {
+    for (const Slot& s : kSlots) release(L.*s.member);
+    for (const Weight* w : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm}) release(*w);
+  }
 
   const Model& m_;
   const Hparams& hp_;
