@@ -1,9 +1,10 @@
 // The one IPC channel: the renderer's API calls, checked for their sender and validated, then
 // forwarded to the engine process.
+import { STUDIO_CHANNEL } from '../contract/api.js';
 import { validateCall } from '../contract/validate.js';
 import { isTrustedUrl } from './security.js';
 
-export const STUDIO_CHANNEL = 'studio:call';
+export { STUDIO_CHANNEL };
 
 export interface IpcMainLike {
   handle(channel: string, listener: (event: { senderFrame?: { url: string } | null }, ...args: unknown[]) => unknown): void;

@@ -1,11 +1,13 @@
 // Electron main process: one sandboxed window served from app://, the API over one IPC channel,
-// the engine in a utilityProcess. Everything else lives in main/core.
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell, utilityProcess } from 'electron';
+// the engine in a utilityProcess whose job events reach the window over a MessagePort.
+// Everything else lives in main/core.
+import { app, BrowserWindow, ipcMain, MessageChannelMain, net, protocol, session, shell, utilityProcess } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { engineClient } from './engine-client.js';
 import { registerStudioIpc } from './ipc.js';
+import { connectJobEvents } from './job-events.js';
 import { APP_CSP, APP_ORIGIN, isTrustedUrl, resolveAppFile, windowOptions } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,19 +26,29 @@ app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
+  // the engine outlives windows: jobs keep running while the window is closed and reopened
   const engine = utilityProcess.fork(path.join(here, 'engine-host.js'), [], { serviceName: 'Lowbit engine' });
   registerStudioIpc(ipcMain, engineClient(engine));
 
-  const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'preload.cjs')));
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url)) event.preventDefault();
+  const openWindow = () => {
+    const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'preload.cjs')));
+    win.webContents.on('will-navigate', (event, url) => {
+      if (!isTrustedUrl(url)) event.preventDefault();
+    });
+    win.webContents.setWindowOpenHandler(({ url }) => {
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    win.webContents.on('did-finish-load', () => connectJobEvents(engine, win.webContents, () => new MessageChannelMain()));
+    win.once('ready-to-show', () => win.show());
+    void win.loadURL(`${APP_ORIGIN}/index.html`);
+  };
+  openWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.once('ready-to-show', () => win.show());
-  void win.loadURL(`${APP_ORIGIN}/index.html`);
 });
 
-app.on('window-all-closed', () => app.quit());
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

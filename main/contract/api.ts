@@ -1,5 +1,8 @@
 // The one API every host offers the renderer (Electron IPC, the local web server). The renderer
 // imports nothing from main/ but this folder.
+import type { SensitivityReport } from '../core/sensitivity/types.js';
+
+export type { SensitivityReport, TensorSensitivity, SensitivityCandidate } from '../core/sensitivity/types.js';
 
 export interface Project {
   id: number;
@@ -8,13 +11,16 @@ export interface Project {
   updatedAt: string;
 }
 
+export type Status = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
 export interface RunSummary {
   id: number;
   projectId: number | null;
   kind: string;
-  status: 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+  status: Status;
   startedAt: string;
   finishedAt: string | null;
+  params: unknown;
   results: unknown;
   error: string | null;
 }
@@ -41,14 +47,134 @@ export interface ModelSummary {
   tensors: TensorRow[];
 }
 
-export interface StudioApi {
+/** Long work the studio starts; every kind reports stage, progress, ETA and log lines, and can be cancelled. */
+export type JobSpec =
+  | { kind: 'calibrate'; projectId: number; model: string; paths: string[]; sequences: number; length: number; seed: number }
+  | { kind: 'sensitivity'; projectId: number; model: string; textSetId: number; types: string[] }
+  | { kind: 'quantize'; projectId: number; model: string; type: string; method: 'rtn' | 'gptq'; out: string; textSetId: number | null }
+  | { kind: 'evaluate'; projectId: number; model: string; reference: string | null; text: string; nCtx: number };
+
+export type JobKind = JobSpec['kind'];
+export const JOB_KINDS: readonly JobKind[] = ['calibrate', 'sensitivity', 'quantize', 'evaluate'];
+
+export interface JobInfo {
+  id: number;
+  projectId: number | null;
+  /** the run the core recorded for this job, once it exists */
+  runId: number | null;
+  kind: JobKind;
+  spec: JobSpec;
+  status: Status;
+  stage: string;
+  /** 0..1 of the current stage */
+  progress: number;
+  etaSeconds: number | null;
+  /** the last lines of the job's log (listJobs), or [] in events */
+  log: string[];
+  result: unknown;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** Pushed to the renderer while jobs run: the job's state, and the log line that came with it. */
+export interface JobEvent {
+  job: JobInfo;
+  line?: string;
+}
+
+export interface TextSetInfo {
+  id: number;
+  purpose: 'calibration' | 'evaluation';
+  source: string;
+  sha256: string;
+  params: { sequences?: number; length?: number; seed?: number; textTokens?: number; overlapping?: boolean };
+  /** tokens in the sampled set (sequences × length) */
+  tokens: number;
+  createdAt: string;
+}
+
+export interface PlanTarget {
+  kind: 'bpw' | 'bytes';
+  value: number;
+}
+
+export interface PlanResult {
+  /** tensor name → chosen type */
+  tensors: Record<string, string>;
+  /** bytes of the quantized tensors plus the fixed ones */
+  bytes: number;
+  bitsPerWeight: number;
+  /** summed predicted error of the chosen candidates */
+  error: number;
+  /** smallest and largest possible plans */
+  minBytes: number;
+  maxBytes: number;
+  weights: number;
+  exact: boolean;
+}
+
+export interface TensorComparison {
+  tensor: string;
+  layer: number | null;
+  kind: string;
+  a: { type: string; bytes: number; error: number | null } | null;
+  b: { type: string; bytes: number; error: number | null } | null;
+}
+
+export interface GgufPreview {
+  path: string;
+  bytes: number;
+  version: number;
+  tensors: number;
+  types: Record<string, number>;
+  /** metadata keys with a short text form of each value (long arrays summarised) */
+  metadata: Array<{ key: string; value: string }>;
+}
+
+export interface LlamaCheck {
+  ok: boolean;
+  message: string;
+  layers?: number;
+  trainContext?: number;
+  /** the token llama.cpp predicts after the prompt, as a check that it evaluated */
+  prediction?: string;
+}
+
+/** Calls that return a value; each is validated (validate.ts) in every host. */
+export interface StudioCalls {
   listProjects(): Promise<Project[]>;
   createProject(name: string): Promise<Project>;
   renameProject(id: number, name: string): Promise<void>;
   deleteProject(id: number): Promise<void>;
   listRuns(projectId: number | null): Promise<RunSummary[]>;
   inspectModel(path: string): Promise<ModelSummary>;
+  quantizeTypes(): Promise<string[]>;
+  startJob(spec: JobSpec): Promise<JobInfo>;
+  cancelJob(id: number): Promise<void>;
+  listJobs(projectId: number | null): Promise<JobInfo[]>;
+  listTextSets(projectId: number): Promise<TextSetInfo[]>;
+  sensitivity(runId: number): Promise<SensitivityReport>;
+  importSensitivity(projectId: number, path: string): Promise<RunSummary>;
+  plan(runId: number, target: PlanTarget, pins: Record<string, string>): Promise<PlanResult>;
+  compareRuns(a: number, b: number): Promise<TensorComparison[]>;
+  exportRun(runId: number, path: string): Promise<GgufPreview>;
+  ggufPreview(path: string): Promise<GgufPreview>;
+  checkLlamaCpp(path: string): Promise<LlamaCheck>;
 }
 
-export type StudioMethod = keyof StudioApi;
-export const STUDIO_METHODS: readonly StudioMethod[] = ['listProjects', 'createProject', 'renameProject', 'deleteProject', 'listRuns', 'inspectModel'];
+export interface StudioApi extends StudioCalls {
+  /** job events as they happen; returns a function that stops them */
+  onJobEvent(listener: (event: JobEvent) => void): () => void;
+}
+
+export type StudioMethod = keyof StudioCalls;
+export const STUDIO_METHODS: readonly StudioMethod[] = [
+  'listProjects', 'createProject', 'renameProject', 'deleteProject', 'listRuns', 'inspectModel', 'quantizeTypes',
+  'startJob', 'cancelJob', 'listJobs', 'listTextSets', 'sensitivity', 'importSensitivity', 'plan', 'compareRuns',
+  'exportRun', 'ggufPreview', 'checkLlamaCpp',
+];
+
+/** Channel names shared by the Electron hosts. */
+export const STUDIO_CHANNEL = 'studio:call';
+export const EVENTS_PORT_CHANNEL = 'studio:events-port';

@@ -1,9 +1,24 @@
-// The sandboxed window's only bridge: one `studio` object implementing StudioApi over one channel.
+// The sandboxed window's only bridge: one `studio` object implementing StudioApi over one call
+// channel, plus job events from the engine process over a MessagePort that main hands over.
+// A sandboxed preload cannot require our modules, so the channel names are repeated here; a
+// unit test checks them against main/contract.
 import { contextBridge, ipcRenderer } from 'electron';
 
-import type { StudioApi, StudioMethod } from '../contract/api.js';
+import type { JobEvent, StudioApi, StudioMethod } from '../contract/api.js';
 
-const call = (method: StudioMethod, ...args: unknown[]) => ipcRenderer.invoke('studio:call', method, args);
+const CALL_CHANNEL = 'studio:call';
+const EVENTS_PORT_CHANNEL = 'studio:events-port';
+
+const call = (method: StudioMethod, ...args: unknown[]) => ipcRenderer.invoke(CALL_CHANNEL, method, args);
+
+const listeners = new Set<(event: JobEvent) => void>();
+ipcRenderer.on(EVENTS_PORT_CHANNEL, (event) => {
+  const port = event.ports[0];
+  if (!port) return;
+  port.onmessage = (m) => {
+    for (const l of listeners) l(m.data as JobEvent);
+  };
+});
 
 const studio = {
   listProjects: () => call('listProjects'),
@@ -12,6 +27,22 @@ const studio = {
   deleteProject: (id) => call('deleteProject', id),
   listRuns: (projectId) => call('listRuns', projectId),
   inspectModel: (path) => call('inspectModel', path),
+  quantizeTypes: () => call('quantizeTypes'),
+  startJob: (spec) => call('startJob', spec),
+  cancelJob: (id) => call('cancelJob', id),
+  listJobs: (projectId) => call('listJobs', projectId),
+  listTextSets: (projectId) => call('listTextSets', projectId),
+  sensitivity: (runId) => call('sensitivity', runId),
+  importSensitivity: (projectId, path) => call('importSensitivity', projectId, path),
+  plan: (runId, target, pins) => call('plan', runId, target, pins),
+  compareRuns: (a, b) => call('compareRuns', a, b),
+  exportRun: (runId, path) => call('exportRun', runId, path),
+  ggufPreview: (path) => call('ggufPreview', path),
+  checkLlamaCpp: (path) => call('checkLlamaCpp', path),
+  onJobEvent: (listener) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  },
 } satisfies StudioApi;
 
 contextBridge.exposeInMainWorld('studio', studio);

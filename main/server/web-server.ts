@@ -1,10 +1,14 @@
 // Web mode: the renderer and the studio API on 127.0.0.1 only. Every request needs the per-launch
 // token — given once in the URL, then kept in an HttpOnly, SameSite=Strict cookie — and a Host
-// header naming this server (so other sites cannot reach it through DNS rebinding).
+// header naming this server (so other sites cannot reach it through DNS rebinding). Job events
+// stream over a WebSocket at /api/events under the same rules, plus an Origin check.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 
 import type { StudioApi } from '../contract/api.js';
 import { InvalidRequestError, validateCall } from '../contract/validate.js';
@@ -52,14 +56,19 @@ function send(res: http.ServerResponse, status: number, body: string | Buffer, t
   res.end(body);
 }
 
+function refuseUpgrade(socket: Duplex, status: number, why: string) {
+  socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
 export function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const token = o.token ?? crypto.randomBytes(24).toString('base64url');
   const root = path.resolve(o.rendererDir);
   let port = 0;
+  const ownHost = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const host = req.headers.host ?? '';
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden host');
+    if (!ownHost(host)) return send(res, 403, 'forbidden host');
     const url = new URL(req.url ?? '/', `http://${host}`);
     const fromQuery = url.searchParams.get('token');
     if (fromQuery !== null && safeEqual(fromQuery, token) && req.method === 'GET') {
@@ -104,6 +113,22 @@ export function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => send(res, 500, (e as Error).message));
   });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (!ownHost(req.headers.host)) return refuseUpgrade(socket, 403, 'Forbidden');
+    // a browser always sends Origin on WebSockets: only our own pages may listen
+    const origin = req.headers.origin;
+    if (!origin || !ownHost(origin.replace(/^http:\/\//, '')) || !origin.startsWith('http://')) return refuseUpgrade(socket, 403, 'Forbidden');
+    const cookie = cookieToken(req);
+    if (!cookie || !safeEqual(cookie, token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/api/events') return refuseUpgrade(socket, 404, 'Not Found');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const off = o.api.onJobEvent((e) => ws.send(JSON.stringify(e)));
+      ws.on('close', off);
+      ws.on('message', () => ws.close(1003, 'this socket only sends'));
+    });
+  });
+
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 0, '127.0.0.1', () => {
@@ -112,7 +137,12 @@ export function startWebServer(o: WebServerOptions): Promise<WebServer> {
         url: `http://127.0.0.1:${port}/?token=${token}`,
         port,
         token,
-        close: () => new Promise((r) => server.close(() => r())),
+        close: () =>
+          new Promise((r) => {
+            for (const c of wss.clients) c.terminate();
+            wss.close();
+            server.close(() => r());
+          }),
       });
     });
   });

@@ -1,6 +1,7 @@
 // The studio API as the renderer sees it: window.studio in Electron (exposed by the preload),
-// or JSON calls to the local web server in web mode.
-import type { StudioApi, StudioMethod } from '../../main/contract/api';
+// or JSON calls to the local web server plus a WebSocket for job events in web mode.
+import type { JobEvent, StudioApi, StudioCalls, StudioMethod } from '../../main/contract/api';
+import { STUDIO_METHODS } from '../../main/contract/api';
 
 declare global {
   interface Window {
@@ -15,13 +16,33 @@ async function call(method: StudioMethod, args: unknown[]): Promise<unknown> {
   return body.result;
 }
 
-const web: StudioApi = {
-  listProjects: () => call('listProjects', []) as ReturnType<StudioApi['listProjects']>,
-  createProject: (name) => call('createProject', [name]) as ReturnType<StudioApi['createProject']>,
-  renameProject: (id, name) => call('renameProject', [id, name]) as Promise<void>,
-  deleteProject: (id) => call('deleteProject', [id]) as Promise<void>,
-  listRuns: (projectId) => call('listRuns', [projectId]) as ReturnType<StudioApi['listRuns']>,
-  inspectModel: (path) => call('inspectModel', [path]) as ReturnType<StudioApi['inspectModel']>,
-};
+/** One WebSocket for all listeners, reopened after a drop (the server may restart). */
+function webEvents() {
+  const listeners = new Set<(e: JobEvent) => void>();
+  let socket: WebSocket | null = null;
+  const open = () => {
+    const url = new URL('api/events', location.href);
+    url.protocol = 'ws:';
+    socket = new WebSocket(url);
+    socket.onmessage = (m) => {
+      const e = JSON.parse(String(m.data)) as JobEvent;
+      for (const l of listeners) l(e);
+    };
+    socket.onclose = () => {
+      socket = null;
+      if (listeners.size) setTimeout(open, 1000);
+    };
+  };
+  return (listener: (e: JobEvent) => void) => {
+    listeners.add(listener);
+    if (!socket) open();
+    return () => void listeners.delete(listener);
+  };
+}
 
-export const api: StudioApi = window.studio ?? web;
+function webApi(): StudioApi {
+  const calls = Object.fromEntries(STUDIO_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as StudioCalls;
+  return { ...calls, onJobEvent: webEvents() };
+}
+
+export const api: StudioApi = window.studio ?? webApi();

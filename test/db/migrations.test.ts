@@ -58,6 +58,24 @@ describe('migrations', () => {
     assert.equal((db.prepare('SELECT mtime_ms FROM models').get() as { mtime_ms: number }).mtime_ms, 123);
   });
 
+  it('004 keeps runs and adds jobs that link to them', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 3);
+    db.prepare(`INSERT INTO projects (name) VALUES ('p')`).run();
+    db.prepare(`INSERT INTO runs (project_id, kind, params, status) VALUES (1, 'quantize', '{}', 'done')`).run();
+    migrate(db, 4);
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n, 1);
+    db.prepare(`INSERT INTO jobs (project_id, run_id, kind, spec, status) VALUES (1, 1, 'quantize', '{}', 'running')`).run();
+    const job = db.prepare('SELECT * FROM jobs').get() as Record<string, unknown>;
+    assert.deepEqual([job.progress, job.log, job.stage], [0, '[]', '']);
+    assert.throws(() => db.prepare(`INSERT INTO jobs (kind, spec, status) VALUES ('x', '{}', 'bogus')`).run(), /CHECK/);
+    db.prepare('DELETE FROM runs').run();
+    assert.equal((db.prepare('SELECT run_id FROM jobs').get() as { run_id: number | null }).run_id, null);
+    db.prepare('DELETE FROM projects').run();
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n, 0);
+  });
+
   it('refuses a database from a newer studio', () => {
     const db = new Database(':memory:');
     db.pragma(`user_version = ${LATEST_VERSION + 1}`);

@@ -1,10 +1,14 @@
 // The Electron layer's rules, tested with Electron replaced by plain fakes.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { serveEngine } from '../../main/app/engine-host.js';
+import { EVENTS_PORT_CHANNEL, JobEvent, STUDIO_CHANNEL as CONTRACT_CHANNEL, STUDIO_METHODS } from '../../main/contract/api.js';
+import { EventPort, serveEngine } from '../../main/app/engine-host.js';
+import { connectJobEvents } from '../../main/app/job-events.js';
+import { repoRoot } from '../helpers/shared.js';
 import { engineClient } from '../../main/app/engine-client.js';
 import { registerStudioIpc, STUDIO_CHANNEL } from '../../main/app/ipc.js';
 import { APP_CSP, isTrustedUrl, resolveAppFile, windowOptions } from '../../main/app/security.js';
@@ -63,5 +67,64 @@ describe('Electron main process', () => {
     assert.equal(p.name, 'from the window');
     await assert.rejects(call('inspectModel', ['/nonexistent']), /no such file or folder/);
     store.close();
+  });
+
+  it('streams job events from the engine process over the MessagePort main hands to the window', async () => {
+    const toEngine = new EventEmitter();
+    const store = new Store(':memory:');
+    const api = studioService(store);
+    serveEngine({ on: (_e, l) => toEngine.on('message', l), postMessage: () => {} }, api);
+    // a fake MessageChannelMain: what one end posts, the other end's owner receives
+    const received: JobEvent[] = [];
+    const closers: Array<() => void> = [];
+    const enginePort: EventPort = { on: (_e, l) => closers.push(l), postMessage: (m) => received.push(m as JobEvent), start: () => {} };
+    const windowPort = { name: 'window end' };
+    const sentToWindow: unknown[] = [];
+    const ok = connectJobEvents(
+      { postMessage: (m, ports) => toEngine.emit('message', { data: m, ports }) },
+      { getURL: () => 'app://studio/index.html', postMessage: (channel, _m, ports) => sentToWindow.push([channel, ports]) },
+      () => ({ port1: enginePort as never, port2: windowPort as never }),
+    );
+    assert.ok(ok);
+    assert.deepEqual(sentToWindow, [[EVENTS_PORT_CHANNEL, [windowPort]]]);
+    const p = await api.createProject('p');
+    await api.startJob({ kind: 'calibrate', projectId: p.id, model: '/no/such/model.gguf', paths: ['/t.txt'], sequences: 1, length: 8, seed: 0 });
+    await api.idle();
+    assert.equal(received.at(-1)!.job.status, 'failed');
+    assert.match(received.at(-1)!.job.error!, /no such file or folder/);
+    // the window closes: its port closes and events stop
+    closers.forEach((c) => c());
+    const n = received.length;
+    await api.startJob({ kind: 'calibrate', projectId: p.id, model: '/no/such/model.gguf', paths: ['/t.txt'], sequences: 1, length: 8, seed: 0 });
+    await api.idle();
+    assert.equal(received.length, n);
+    // pages that are not ours get no port
+    assert.equal(connectJobEvents({ postMessage: () => assert.fail() }, { getURL: () => 'https://evil.example/', postMessage: () => assert.fail() }, () => assert.fail()), false);
+    store.close();
+  });
+
+  it('the preload exposes every API method over the contract channel names', () => {
+    const src = fs.readFileSync(path.join(repoRoot, 'main', 'preload', 'preload.cts'), 'utf8');
+    assert.match(src, new RegExp(`CALL_CHANNEL = '${CONTRACT_CHANNEL}'`));
+    assert.match(src, new RegExp(`EVENTS_PORT_CHANNEL = '${EVENTS_PORT_CHANNEL}'`));
+    for (const m of STUDIO_METHODS) assert.match(src, new RegExp(`\\b${m}: \\(`), m);
+    assert.match(src, /satisfies StudioApi/);
+    assert.equal((src.match(/exposeInMainWorld/g) ?? []).length, 1);
+  });
+
+  it('validates job requests strictly', async () => {
+    const handlers = new Map<string, (event: { senderFrame?: { url: string } | null }, ...args: unknown[]) => unknown>();
+    registerStudioIpc({ handle: (c, l) => handlers.set(c, l) }, async () => 'ok');
+    const h = (m: string, args: unknown[]) => h0({ senderFrame: { url: 'app://studio/index.html' } }, m, args);
+    const h0 = handlers.get(STUDIO_CHANNEL)!;
+    const q = { kind: 'quantize', projectId: 1, model: '/m.gguf', type: 'Q4_0', method: 'rtn', out: '/o.gguf', textSetId: null };
+    assert.equal(await h('startJob', [q]), 'ok');
+    await assert.rejects(async () => h('startJob', [{ ...q, method: 'awq' }]), /"method" "rtn" or "gptq"/);
+    await assert.rejects(async () => h('startJob', [{ ...q, extra: 1 }]), /unknown field "extra"/);
+    await assert.rejects(async () => h('startJob', [{ ...q, kind: 'shell' }]), /kind is one of/);
+    await assert.rejects(async () => h('startJob', [{ ...q, type: 'q4_0; rm -rf' }]), /"type"/);
+    await assert.rejects(async () => h('plan', [1, { kind: 'bpw', value: -1 }, {}]), /argument 2/);
+    await assert.rejects(async () => h('plan', [1, { kind: 'bpw', value: 4 }, { t: 'not a type' }]), /argument 3/);
+    await assert.rejects(async () => h('onJobEvent', []), /unknown method/);
   });
 });

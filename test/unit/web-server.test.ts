@@ -2,10 +2,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+
+import type { JobEvent } from '../../main/contract/api.js';
 
 import { rendererDir } from '../../main/cli/studio.js';
 import { Store } from '../../main/core/db/store.js';
-import { studioService } from '../../main/core/studio/service.js';
+import { studioService, StudioService } from '../../main/core/studio/service.js';
 import { CONTENT_SECURITY_POLICY, startWebServer, WebServer } from '../../main/server/web-server.js';
 
 function request(port: number, path: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
@@ -23,9 +26,11 @@ function request(port: number, path: string, o: { method?: string; headers?: Rec
 describe('web server', () => {
   let server: WebServer;
   let store: Store;
+  let api: StudioService;
   before(async () => {
     store = new Store(':memory:');
-    server = await startWebServer({ api: studioService(store), rendererDir: rendererDir() });
+    api = studioService(store);
+    server = await startWebServer({ api, rendererDir: rendererDir() });
   });
   after(async () => {
     await server.close();
@@ -64,5 +69,34 @@ describe('web server', () => {
     assert.equal(bad.status, 400);
     assert.match(JSON.parse(bad.body).error, /argument 1 must be a project id/);
     assert.equal((await call({ method: 'dropDatabase', args: [] })).status, 400);
+  });
+
+  it('streams job events over a WebSocket only with the token, our Host and our Origin', async () => {
+    const origin = `http://127.0.0.1:${server.port}`;
+    const url = `ws://127.0.0.1:${server.port}/api/events`;
+    const refused = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url, { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+        ws.on('open', () => resolve(101));
+        ws.on('error', () => {});
+      });
+    assert.equal(await refused({ Origin: origin }), 401);
+    assert.equal(await refused({ Origin: origin, Cookie: 'lowbit_token=wrong' }), 401);
+    assert.equal(await refused({ Origin: 'http://evil.example', Cookie: `lowbit_token=${server.token}` }), 403);
+    assert.equal(await refused({ Cookie: `lowbit_token=${server.token}` }), 403);
+
+    const ws = new WebSocket(url, { headers: { Origin: origin, Cookie: `lowbit_token=${server.token}` } });
+    const events: JobEvent[] = [];
+    ws.on('message', (m) => events.push(JSON.parse(String(m))));
+    await new Promise((r) => ws.once('open', r));
+    const p = await api.createProject('ws');
+    await api.startJob({ kind: 'calibrate', projectId: p.id, model: '/no/such/model.gguf', paths: ['/t.txt'], sequences: 1, length: 8, seed: 0 });
+    await api.idle();
+    await new Promise((r) => setTimeout(r, 50));
+    ws.close();
+    assert.equal(events[0].job.status, 'running');
+    assert.equal(events.at(-1)!.job.status, 'failed');
+    assert.ok(events.some((e) => e.line?.includes('no such file or folder')));
   });
 });

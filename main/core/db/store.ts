@@ -60,6 +60,11 @@ export interface TextSetRecord {
   nTokens: number;
 }
 
+export interface TextSetRow extends TextSetRecord {
+  id: number;
+  createdAt: string;
+}
+
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 const parse = (s: string | null) => (s === null ? null : JSON.parse(s));
 
@@ -69,6 +74,19 @@ function rowToRun(r: Record<string, unknown>): RunRow {
     params: parse(r.params as string),
     timings: parse(r.timings as string | null),
     results: parse(r.results as string | null),
+  };
+}
+
+function rowToTextSet(r: Record<string, unknown>): TextSetRow {
+  return {
+    id: r.id as number,
+    projectId: r.project_id as number | null,
+    purpose: r.purpose as TextSetRow['purpose'],
+    sourcePath: r.source_path as string,
+    sourceSha256: r.source_sha256 as string,
+    params: JSON.parse(r.params as string),
+    nTokens: r.n_tokens as number,
+    createdAt: r.created_at as string,
   };
 }
 
@@ -166,6 +184,16 @@ export class Store {
     return Number(r.lastInsertRowid);
   }
 
+  textSets(projectId: number): TextSetRow[] {
+    const rows = this.db.prepare('SELECT * FROM text_sets WHERE project_id = ? ORDER BY id DESC').all(projectId) as Record<string, unknown>[];
+    return rows.map(rowToTextSet);
+  }
+
+  textSet(id: number): TextSetRow | undefined {
+    const r = this.db.prepare('SELECT * FROM text_sets WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return r && rowToTextSet(r);
+  }
+
   // runs
   startRun(r: { kind: string; params: unknown; projectId?: number | null; modelId?: number | null; textSetId?: number | null }): number {
     const res = this.db
@@ -180,6 +208,16 @@ export class Store {
         `UPDATE runs SET status = ?, results = ?, timings = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
       )
       .run(status, json(out.results), json(out.timings), out.error ?? null, id);
+  }
+
+  /** Gives a run recorded without a project (by a core function that does not know it) to one. */
+  setRunProject(id: number, projectId: number): void {
+    this.db.prepare('UPDATE runs SET project_id = ? WHERE id = ?').run(projectId, id);
+  }
+
+  /** The highest run id so far (0 when none): runs recorded after it are newer. */
+  lastRunId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM runs').get() as { id: number }).id;
   }
 
   run(id: number): RunRow | undefined {

@@ -1,14 +1,53 @@
-// The studio's API implemented over the core: the store and the model importers.
-import type { ModelSummary, Project, RunSummary, StudioApi } from '../../contract/api.js';
-import type { ProjectRow, RunRow, Store } from '../db/store.js';
+// The studio's API implemented over the core: the store, the model importers, the job runner.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { JobInfo, ModelSummary, Project, RunSummary, SensitivityReport, StudioApi, TensorComparison, TextSetInfo } from '../../contract/api.js';
+import type { ProjectRow, RunRow, Store, TextSetRow } from '../db/store.js';
+import { JobRunner } from '../jobs/runner.js';
+import { jobWork } from '../jobs/work.js';
 import { importModel } from '../model/import.js';
+import { PRESETS } from '../quant/presets.js';
+import { ggufPreview } from './gguf-preview.js';
+import { checkLlamaCpp } from './llama-check.js';
+import { planForBudget } from './plan.js';
+import { readSensitivityReport } from './report-file.js';
 
 const project = (r: ProjectRow): Project => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at });
 const run = (r: RunRow): RunSummary => ({
-  id: r.id, projectId: r.project_id, kind: r.kind, status: r.status, startedAt: r.started_at, finishedAt: r.finished_at, results: r.results, error: r.error,
+  id: r.id, projectId: r.project_id, kind: r.kind, status: r.status, startedAt: r.started_at, finishedAt: r.finished_at, params: r.params, results: r.results, error: r.error,
+});
+const textSet = (t: TextSetRow): TextSetInfo => ({
+  id: t.id, purpose: t.purpose, source: t.sourcePath, sha256: t.sourceSha256, params: t.params, tokens: t.nTokens, createdAt: t.createdAt,
 });
 
-export function studioService(store: Store): StudioApi {
+export interface StudioService extends StudioApi {
+  /** resolves when every job started so far has settled */
+  idle(): Promise<void>;
+}
+
+export function studioService(store: Store): StudioService {
+  const runner = new JobRunner(store);
+  const reports = new Map<number, SensitivityReport>();
+
+  function report(runId: number): SensitivityReport {
+    const cached = reports.get(runId);
+    if (cached) return cached;
+    const r = store.run(runId);
+    if (!r || r.kind !== 'sensitivity') throw new Error(`run ${runId} is not a sensitivity run`);
+    if (r.status !== 'done') throw new Error(`sensitivity run ${runId} is ${r.status}`);
+    const rep = r.results as SensitivityReport;
+    if (reports.size >= 8) reports.delete(reports.keys().next().value!);
+    reports.set(runId, rep);
+    return rep;
+  }
+
+  function quantizeRun(id: number): RunRow {
+    const r = store.run(id);
+    if (!r || r.kind !== 'quantize') throw new Error(`run ${id} is not a quantize run`);
+    return r;
+  }
+
   return {
     async listProjects() {
       return store.projects().map(project);
@@ -20,10 +59,11 @@ export function studioService(store: Store): StudioApi {
       store.renameProject(id, name);
     },
     async deleteProject(id) {
+      if (runner.list(id).some((j) => j.status === 'running')) throw new Error('the project has running jobs: cancel them first');
       store.deleteProject(id);
     },
     async listRuns(projectId) {
-      return store.runs(projectId === null ? { limit: 100 } : { projectId, limit: 100 }).map(run);
+      return store.runs(projectId === null ? { limit: 200 } : { projectId, limit: 200 }).map(run);
     },
     async inspectModel(path): Promise<ModelSummary> {
       const d = importModel(path);
@@ -35,6 +75,76 @@ export function studioService(store: Store): StudioApi {
         bytes: d.tensors.reduce((s, t) => s + t.nbytes, 0),
         tensors: d.tensors.map((t) => ({ name: t.name, type: t.type, ne: t.ne, bytes: t.nbytes })),
       };
+    },
+    async quantizeTypes() {
+      return [...PRESETS];
+    },
+    async startJob(spec): Promise<JobInfo> {
+      return runner.start(spec, jobWork(store, spec));
+    },
+    async cancelJob(id) {
+      runner.cancel(id);
+    },
+    async listJobs(projectId) {
+      return runner.list(projectId);
+    },
+    async listTextSets(projectId) {
+      return store.textSets(projectId).map(textSet);
+    },
+    async sensitivity(runId) {
+      return report(runId);
+    },
+    async importSensitivity(projectId, file) {
+      if (!store.project(projectId)) throw new Error(`no project with id ${projectId}`);
+      const rep = readSensitivityReport(file);
+      const id = store.startRun({ kind: 'sensitivity', params: { file: path.resolve(file), model: rep.model.path, method: rep.method }, projectId });
+      store.addTensorStats(id, rep.tensors.flatMap((t) => t.candidates.map((c) => ({ tensor: t.name, layer: t.layer, kind: t.kind, type: c.type, bytes: c.bytes, error: c.error, activations: t.activations }))));
+      store.finishRun(id, 'done', { results: rep });
+      return run(store.run(id)!);
+    },
+    async plan(runId, target, pins) {
+      return planForBudget(report(runId), target, pins);
+    },
+    async compareRuns(a, b): Promise<TensorComparison[]> {
+      const ra = quantizeRun(a);
+      quantizeRun(b);
+      // errors from the project's latest sensitivity measurement, when there is one
+      const sens = store.runs(ra.project_id === null ? {} : { projectId: ra.project_id }).find((r) => r.kind === 'sensitivity' && r.status === 'done');
+      const errors = new Map((sens ? store.tensorStats(sens.id) : []).map((s) => [`${s.tensor}\u0000${s.type}`, s.error ?? null]));
+      const rows = new Map<string, TensorComparison>();
+      for (const [side, id] of [['a', a], ['b', b]] as const)
+        for (const s of store.tensorStats(id)) {
+          const row = rows.get(s.tensor) ?? { tensor: s.tensor, layer: s.layer, kind: s.kind, a: null, b: null };
+          row[side] = { type: s.type, bytes: s.bytes, error: errors.get(`${s.tensor}\u0000${s.type}`) ?? null };
+          rows.set(s.tensor, row);
+        }
+      return [...rows.values()];
+    },
+    async exportRun(runId, out) {
+      const r = quantizeRun(runId);
+      const src = (r.results as { out?: string } | null)?.out;
+      if (r.status !== 'done' || !src) throw new Error(`quantize run ${runId} has no finished file`);
+      if (!/\.gguf$/i.test(out)) throw new Error('the export file must end in .gguf');
+      const dest = path.resolve(out);
+      if (dest !== path.resolve(src)) {
+        const tmp = `${dest}.tmp`;
+        await fs.promises.copyFile(src, tmp);
+        await fs.promises.rename(tmp, dest);
+      }
+      return ggufPreview(dest);
+    },
+    async ggufPreview(file) {
+      return ggufPreview(file);
+    },
+    async checkLlamaCpp(file) {
+      if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
+      return checkLlamaCpp(file);
+    },
+    onJobEvent(listener) {
+      return runner.on(listener);
+    },
+    idle() {
+      return runner.idle();
     },
   };
 }

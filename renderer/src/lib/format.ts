@@ -20,3 +20,22 @@ export function bpw(bytes: number, weights: number): string {
 export function shape(ne: number[]): string {
   return `[${ne.join(' × ')}]`;
 }
+
+export function duration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '–';
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const m = Math.floor(seconds / 60);
+  return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Small errors in scientific form, so 3e-7 and 2e-3 stay readable side by side. */
+export function sci(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  return x === 0 ? '0' : Math.abs(x) >= 0.01 && Math.abs(x) < 1e4 ? x.toPrecision(digits) : x.toExponential(digits - 1);
+}
+
+export function percent(x: number | null | undefined): string {
+  return x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)} %`;
+}
+
+export const basename = (p: string) => p.split(/[\\/]/).pop() ?? p;

@@ -1,0 +1,74 @@
+// The studio's jobs on a real model: calibrate, measure sensitivity, plan, quantize, evaluate,
+// compare and export, through the same service the hosts expose.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import type { JobInfo } from '../../main/contract/api.js';
+import { Store } from '../../main/core/db/store.js';
+import { readGguf } from '../../main/core/gguf/reader.js';
+import { studioService } from '../../main/core/studio/service.js';
+import { sharedPath, skipNoShared } from '../helpers/shared.js';
+
+describe('studio service on stories260K', { skip: skipNoShared }, () => {
+  it('runs the whole flow as jobs with real numbers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowbit-service-'));
+    const store = new Store(path.join(dir, 'studio.db'));
+    const api = studioService(store);
+    const model = sharedPath('models', 'stories260K.gguf');
+    const text = sharedPath('data', 'tinystories_val.txt');
+    const p = await api.createProject('s');
+    const finish = async (j: JobInfo) => {
+      await api.idle();
+      const done = (await api.listJobs(p.id)).find((x) => x.id === j.id)!;
+      assert.equal(done.status, 'done', `${done.kind}: ${done.error}`);
+      return done;
+    };
+
+    const cal = await finish(await api.startJob({ kind: 'calibrate', projectId: p.id, model, paths: [`${text}@0:200000`], sequences: 8, length: 64, seed: 1 }));
+    const [set] = await api.listTextSets(p.id);
+    assert.equal(set.tokens, 8 * 64);
+    assert.ok(set.params.textTokens! > 10_000, 'the whole range is tokenized');
+    assert.deepEqual((cal.result as { textSets: { id: number }[] }).textSets.map((s) => s.id), [set.id]);
+
+    const sens = await finish(await api.startJob({ kind: 'sensitivity', projectId: p.id, model, textSetId: set.id, types: ['Q4_0', 'Q8_0', 'F16'] }));
+    const report = await api.sensitivity(sens.runId!);
+    const q = report.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!;
+    const err = (type: string) => q.candidates.find((c) => c.type === type)!.error;
+    assert.ok(err('Q4_0') > err('Q8_0') && err('Q8_0') > err('F16') && err('F16') > 0, 'fewer bits, more error');
+    assert.equal(q.activations, 8 * 64);
+    // ffn_down rows are 172 wide: no 32-block type fits, F16 and the source type remain
+    assert.deepEqual(report.tensors.find((t) => t.name === 'blk.0.ffn_down.weight')!.candidates.map((c) => c.type).sort(), ['F16', 'F32']);
+
+    const small = await api.plan(sens.runId!, { kind: 'bpw', value: 8 }, {});
+    const big = await api.plan(sens.runId!, { kind: 'bpw', value: 16 }, {});
+    assert.ok(small.bitsPerWeight <= 8 && big.bitsPerWeight <= 16 && small.bytes < big.bytes && small.error > big.error);
+    const pinned = await api.plan(sens.runId!, { kind: 'bpw', value: 8 }, { 'blk.0.attn_q.weight': 'F16' });
+    assert.equal(pinned.tensors['blk.0.attn_q.weight'], 'F16');
+    await assert.rejects(api.plan(sens.runId!, { kind: 'bpw', value: 1 }, {}), /below the smallest plan/);
+
+    const out = path.join(dir, 'q8.gguf');
+    const qj = await finish(await api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q8_0', method: 'rtn', out, textSetId: null }));
+    const q4 = await finish(await api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q4_0', method: 'gptq', out: path.join(dir, 'q4.gguf'), textSetId: set.id }));
+    assert.ok(qj.runId && q4.runId);
+    assert.equal(store.run(qj.runId!)!.project_id, p.id, 'the quantize run joins the project');
+
+    const ev = await finish(await api.startJob({ kind: 'evaluate', projectId: p.id, model: out, reference: model, text: `${text}@300000:340000`, nCtx: 128 }));
+    const r = ev.result as { ppl: number; meanKl: number; top1Agreement: number };
+    assert.ok(r.ppl > 1 && r.meanKl > 0 && r.meanKl < 0.05 && r.top1Agreement > 0.9, JSON.stringify(r));
+
+    const cmp = await api.compareRuns(qj.runId!, q4.runId!);
+    const row = cmp.find((c) => c.tensor === 'blk.0.attn_q.weight')!;
+    assert.deepEqual([row.a!.type, row.b!.type], ['Q8_0', 'Q4_0']);
+    assert.ok(row.a!.error! < row.b!.error!);
+
+    const exported = path.join(dir, 'export.gguf');
+    const preview = await api.exportRun(qj.runId!, exported);
+    assert.equal(preview.bytes, fs.statSync(exported).size);
+    assert.equal(readGguf(exported).tensors.length, preview.tensors);
+    assert.ok(preview.metadata.some((m) => m.key === 'general.architecture' && m.value === 'llama'));
+    store.close();
+  });
+});
