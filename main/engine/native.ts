@@ -61,6 +61,28 @@ export interface NativePipelineTensor {
   seconds: number;
 }
 
+export interface NativeSensitivityOptions {
+  seqLen: number;
+  threads: number;
+  types: string[];
+  /** measure GPTQ's error (types with a GPTQ grid) instead of round-to-nearest's */
+  gptq?: boolean;
+  damp?: number;
+  blockSize?: number;
+  actOrder?: boolean;
+}
+
+export interface NativeSensitivityEntry {
+  tensor: string;
+  type: string;
+  layer: number | null;
+  bytes: number;
+  /** tr((W−Q)·H·(W−Q)ᵀ), H = (2/n)·Σxxᵀ of the tensor's inputs (token_embd: one-hot token counts) */
+  error: number;
+  tokens: number;
+  gptq: boolean;
+}
+
 export interface NativePipelineResult {
   tokens: number;
   sequences: number;
@@ -147,6 +169,8 @@ export interface NativeGptqResult {
 
 export interface NativeBinding {
   /** block-by-block calibration and quantization of the model into the output file's tensors (see native/include/lowbit/pipeline.h) */
+  /** per tensor × candidate type, the Hessian-weighted error, in one block-by-block pass (see native/include/lowbit/sensitivity.h) */
+  sensitivity(model: ModelHandle, tokens: Int32Array, options: NativeSensitivityOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativeSensitivityEntry[]>;
   quantizeSequential(model: ModelHandle, tokens: Int32Array, jobs: ConvertJob[], outPath: string, options: NativePipelineOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativePipelineResult>;
   gptqQuantize(o: NativeGptqOptions): NativeGptqResult;
   gptqQuantizeAsync(o: NativeGptqOptions, onProgress?: (columnsDone: number, columns: number) => void): NativeJob<NativeGptqResult>;

@@ -13,6 +13,7 @@
 #include "lowbit/evaluate.h"
 #include "lowbit/model.h"
 #include "lowbit/pipeline.h"
+#include "lowbit/sensitivity.h"
 
 namespace lowbit::binding {
 namespace {
@@ -252,10 +253,58 @@ Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
       });
 }
 
+// sensitivity(handle, tokens, { seqLen, threads, types, gptq, damp, blockSize, actOrder }, onProgress)
+// -> { promise, cancel } resolving to [{ tensor, type, layer, bytes, error, tokens, gptq }].
+Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ModelPtr model = handle(info[0]);
+  auto tokens = std::make_shared<std::vector<int32_t>>(tokens_arg(info[1]));
+  Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+  auto opt = std::make_shared<SensitivityOptions>();
+  opt->seq_len = static_cast<int64_t>(num(o, "seqLen", 512));
+  opt->threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
+  if (!o.Get("types").IsArray()) throw Napi::TypeError::New(env, "sensitivity: types must be an array of ggml type names");
+  Napi::Array types = o.Get("types").As<Napi::Array>();
+  for (uint32_t i = 0; i < types.Length(); ++i) {
+    if (!types.Get(i).IsString()) throw Napi::TypeError::New(env, "sensitivity: types must be an array of ggml type names");
+    opt->types.push_back(types.Get(i).As<Napi::String>());
+  }
+  opt->gptq = o.Get("gptq").ToBoolean();
+  opt->gptq_options.damp = num(o, "damp", opt->gptq_options.damp);
+  opt->gptq_options.block = static_cast<int64_t>(num(o, "blockSize", static_cast<double>(opt->gptq_options.block)));
+  opt->gptq_options.act_order = o.Get("actOrder").ToBoolean();
+  auto result = std::make_shared<std::vector<SensitivityEntry>>();
+  return AsyncJob::Start(
+      env, info[3],
+      [model, tokens, opt, result](JobContext& ctx) {
+        SensitivityOptions so = *opt;
+        so.cancel = ctx.cancel.get();
+        so.progress = [&ctx](double d, double t) { ctx.report(d, t); };
+        *result = measure_sensitivity(*model, *tokens, so);
+      },
+      [result](Napi::Env env) -> Napi::Value {
+        Napi::Array out = Napi::Array::New(env, result->size());
+        for (size_t i = 0; i < result->size(); ++i) {
+          const SensitivityEntry& e = (*result)[i];
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("tensor", e.tensor);
+          o.Set("type", e.type);
+          o.Set("layer", e.layer >= 0 ? Napi::Number::New(env, static_cast<double>(e.layer)) : env.Null());
+          o.Set("bytes", static_cast<double>(e.bytes));
+          o.Set("error", e.error);
+          o.Set("tokens", static_cast<double>(e.tokens));
+          o.Set("gptq", e.gptq);
+          out.Set(static_cast<uint32_t>(i), o);
+        }
+        return out;
+      });
+}
+
 }  // namespace
 
 void InitEngine(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeSequential", Napi::Function::New(env, QuantizeSequential));
+  exports.Set("sensitivity", Napi::Function::New(env, Sensitivity));
   exports.Set("imatrix", Napi::Function::New(env, Imatrix));
   exports.Set("openModel", Napi::Function::New(env, OpenModel));
   exports.Set("closeModel", Napi::Function::New(env, CloseModel));

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "../convert/file_io.h"
+#include "block_stats.h"
 #include "../engine/forward.h"
 #include "../engine/mapped_file.h"
 #include "lowbit/grid.h"
@@ -16,82 +17,6 @@ namespace lowbit {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The four inputs of a block's linear layers, in the order the forward pass sees them.
-enum Input { kAttnIn = 0, kAttnOut = 1, kFfnIn = 2, kFfnMid = 3, kInputs = 4 };
-
-// Stores the inputs of one forward pass of a block (the original model's, for QEP).
-class InputRecorder : public ActivationObserver {
- public:
-  void observe(const std::vector<const Weight*>&, const float* x, int64_t n, int64_t dim) override {
-    inputs_[next_++ % kInputs].assign(x, x + n * dim);
-  }
-  const std::vector<float>& input(int i) const { return inputs_[i]; }
-  void rewind() { next_ = 0; }
-
- private:
-  std::vector<float> inputs_[kInputs];
-  int next_ = 0;
-};
-
-// Accumulates XᵀX of each input over the calibration sequences, and with a recorder of the
-// original model's inputs X also (X − X̂)ᵀX̂ for QEP.
-class HessianCapture : public ActivationObserver {
- public:
-  HessianCapture(const std::vector<int64_t>& dims, const InputRecorder* original, ThreadPool& pool)
-      : dims_(dims), original_(original), pool_(pool) {
-    for (int i = 0; i < kInputs; ++i) {
-      h_[i].assign(static_cast<size_t>(dims[i] * dims[i]), 0.0);
-      if (original_) delta_[i].assign(h_[i].size(), 0.0);
-    }
-  }
-
-  void observe(const std::vector<const Weight*>&, const float* x, int64_t n, int64_t dim) override {
-    const int i = next_++ % kInputs;
-    if (dim != dims_[i]) throw std::logic_error("pipeline: unexpected input width");
-    hessian_accumulate(h_[i].data(), x, n, dim, pool_);
-    if (i == 0) tokens_ += n;
-    if (original_) accumulate_delta(i, original_->input(i).data(), x, n, dim);
-  }
-
-  const std::vector<double>& hessian(int i) const { return h_[i]; }
-  const double* delta(int i) const { return original_ ? delta_[i].data() : nullptr; }
-  int64_t tokens() const { return tokens_; }
-
- private:
-  // D[i][j] += Σ_t (x − x̂)[t][i] · x̂[t][j], as an A·Bᵀ product of transposed chunks
-  void accumulate_delta(int i, const float* x, const float* xq, int64_t n, int64_t dim) {
-    constexpr int64_t chunk = 256;
-    std::vector<double> a(static_cast<size_t>(dim * std::min(n, chunk))), b(a.size());
-    for (int64_t t0 = 0; t0 < n; t0 += chunk) {
-      const int64_t nt = std::min(chunk, n - t0);
-      for (int64_t t = 0; t < nt; ++t)
-        for (int64_t j = 0; j < dim; ++j) {
-          const size_t s = static_cast<size_t>((t0 + t) * dim + j);
-          a[j * nt + t] = static_cast<double>(x[s]) - xq[s];
-          b[j * nt + t] = xq[s];
-        }
-      linalg::dgemm_nt(dim, dim, nt, 1.0, a.data(), nt, b.data(), nt, delta_[i].data(), dim, &pool_);
-    }
-  }
-
-  std::vector<int64_t> dims_;
-  const InputRecorder* original_;
-  ThreadPool& pool_;
-  std::vector<double> h_[kInputs], delta_[kInputs];
-  int next_ = 0;
-  int64_t tokens_ = 0;
-};
-
-// A linear tensor of a block: where it is in LayerWeights and which input feeds it.
-struct Slot {
-  Weight LayerWeights::*member;
-  Input input;
-};
-constexpr Slot kSlots[] = {
-    {&LayerWeights::wq, kAttnIn}, {&LayerWeights::wk, kAttnIn},  {&LayerWeights::wv, kAttnIn},   {&LayerWeights::wo, kAttnOut},
-    {&LayerWeights::gate, kFfnIn}, {&LayerWeights::up, kFfnIn}, {&LayerWeights::down, kFfnMid},
-};
 
 class Pipeline {
  public:
@@ -110,7 +35,7 @@ class Pipeline {
     std::map<std::string, bool> done;
     for (int64_t l = 0; l < hp_.n_layer; ++l) {
       const LayerWeights& src = m_.layers()[l];
-      HessianCapture stats({hp_.n_embd, hp_.n_head * hp_.head_dim, hp_.n_embd, hp_.n_ff}, o_.qep ? &recorder_ : nullptr, pool_);
+      HessianCapture stats(block_input_dims(hp_), o_.qep ? &recorder_ : nullptr, pool_);
       capture(l, src, stats, 3.0 * l, total);
       LayerWeights quantized = src;
       std::vector<std::vector<uint8_t>> store(std::size(kSlots));
@@ -124,8 +49,8 @@ class Pipeline {
       }
       propagate(l, quantized, 3.0 * l + 2.0, total);
       // the previous block again: the kernel maps neighbouring pages in on a fault (fault-around)
-      release_block(src);
-      if (l > 0) release_block(m_.layers()[l - 1]);
+      release_block_pages(src);
+      if (l > 0) release_block_pages(m_.layers()[l - 1]);
     }
     quantize_output(done, total);
     std::vector<ConvertJob> rest;
@@ -279,34 +204,15 @@ class Pipeline {
   void quantize_output(std::map<std::string, bool>& done, double total) {
     const Weight& out = m_.output();
     if (out.data == m_.token_embd().data || !jobs_.count(out.name)) return;
-    const int64_t E = hp_.n_embd, n = n_seq_ * o_.seq_len;
-    std::vector<float> normed(static_cast<size_t>(E)), nw(static_cast<size_t>(E)), chunk;
-    dequantize_row(*m_.output_norm().type, m_.output_norm().row(0), nw.data(), E);
-    std::vector<double> h(static_cast<size_t>(E * E), 0.0);
-    for (int64_t s = 0; s < n_seq_; ++s) {
-      check_cancel();
-      chunk.resize(static_cast<size_t>(o_.seq_len * E));
-      const float* x = sequence(acts_, s);
-      for (int64_t t = 0; t < o_.seq_len; ++t) {
-        double sum = 0;
-        for (int64_t i = 0; i < E; ++i) sum += static_cast<double>(x[t * E + i] * x[t * E + i]);
-        const float scale = 1.0f / std::sqrt(static_cast<float>(sum / E) + hp_.rms_eps);
-        for (int64_t i = 0; i < E; ++i) chunk[t * E + i] = (x[t * E + i] * scale) * nw[i];
-      }
-      hessian_accumulate(h.data(), chunk.data(), o_.seq_len, E, pool_);
-    }
+    check_cancel();
+    const int64_t n = n_seq_ * o_.seq_len;
+    const std::vector<double> h = output_hessian(m_, acts_.data(), n, pool_);
     std::vector<uint8_t> bytes;
     Weight view = out;
     quantize(job_for(out), out, -1, h, nullptr, n, bytes, view);
     done[out.name] = true;
-    release(out);
+    release_weight_pages(out);
     report(total - 1.0, total);
-  }
-
-  static void release(const Weight& w) { release_pages(w.data, w.row_bytes * static_cast<size_t>(w.rows)); }
-  static void release_block(const LayerWeights& L) {
-    for (const Slot& s : kSlots) release(L.*s.member);
-    for (const Weight* w : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm}) release(*w);
   }
 
   const Model& m_;
