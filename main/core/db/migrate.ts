@@ -4,13 +4,14 @@ import type { Database } from 'better-sqlite3';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-tensor-stats.js';
 import * as m003 from './migrations/003-model-file-stamp.js';
+import * as m004 from './migrations/004-plans.js';
 
 interface Migration {
   name: string;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004];
 export const LATEST_VERSION = MIGRATIONS.length;
 
 export function schemaVersion(db: Database): number {
