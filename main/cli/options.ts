@@ -12,6 +12,14 @@ export function positiveInt(name: string) {
   };
 }
 
+export function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
 export const DB_HELP = `the SQLite database that records runs (default: ${defaultDbPath()}; LOWBIT_DATA_DIR moves it)`;
 
 export function openStore(dbPath: string | undefined): Store {

@@ -10,17 +10,9 @@ import { formatBytes, parseByteSize } from '../core/plan/byte-size.js';
 import { planFromSensitivity } from '../core/plan/plan.js';
 import { DEFAULT_MINIMUMS, DEFAULT_UNREACHED_TYPE, parseAssignment } from '../core/plan/rules.js';
 import type { PlanFile, SensitivityReport } from '../core/sensitivity/types.js';
-import { DB_HELP, openStore, positiveInt } from './options.js';
+import { DB_HELP, openStore, positiveInt, positiveNumber } from './options.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-function positiveNumber(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
-    return n;
-  };
-}
 
 function readReport(file: string): SensitivityReport {
   let r: SensitivityReport;

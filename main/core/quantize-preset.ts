@@ -14,7 +14,7 @@ import type { ModelDescription } from './model/types.js';
 import { loadCalibration, CalibrationParams } from './calibration/sample.js';
 import { TextSource, describeTextSource } from './calibration/text-source.js';
 import { openModel } from '../engine/evaluate.js';
-import { native } from '../engine/native.js';
+import { NativePipelineResult, native } from '../engine/native.js';
 import { tokenizerForModel } from './tokenizer/for-model.js';
 import { readImatrix } from './imatrix.js';
 import { isQuantizable, presetTypes, PresetChoice } from './quant/presets.js';
@@ -27,6 +27,21 @@ export interface CalibrationRequest {
   params: CalibrationParams;
 }
 
+/** GPTQ's knobs; the defaults are the reference implementation's. */
+export interface GptqParams {
+  /** λ: λ·mean(diag H) is added to H's diagonal (raised automatically while H is not positive definite) */
+  damp: number;
+  /** columns per lazy-update block */
+  blockSize: number;
+  /** quantize whole ggml blocks in order of decreasing diag(H) (see native/src/core/gptq/gptq.cpp) */
+  actOrder: boolean;
+  /** QEP: correct each layer for the error of the quantized layers before it, with strength α */
+  qep: boolean;
+  qepAlpha: number;
+}
+
+export const GPTQ_DEFAULTS: GptqParams = { damp: 0.01, blockSize: 128, actOrder: false, qep: false, qepAlpha: 0.5 };
+
 export interface PresetRequest {
   model: string;
   /** a llama.cpp type or mix (Q4_K_M …), or … */
@@ -37,20 +52,24 @@ export interface PresetRequest {
   /** rtn: round to nearest (as llama-quantize); gptq: error-compensated, needs calibration text */
   method?: 'rtn' | 'gptq';
   calibration?: CalibrationRequest;
+  gptq?: Partial<GptqParams>;
   imatrix?: string;
   pure?: boolean;
   allowRequantize?: boolean;
   threads?: number;
   store?: Store;
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
+  /** bytes written so far (rtn), or blocks calibrated and quantized so far (gptq, fractional) */
+  onProgress?: (done: number, total: number, unit: 'bytes' | 'blocks') => void;
 }
 
 export interface QuantizeReport {
   out: string;
   bytes: number;
   bitsPerWeight: number;
-  tensors: Array<{ name: string; type: string; nbytes: number; fallbackFrom?: string }>;
+  tensors: Array<{ name: string; type: string; nbytes: number; fallbackFrom?: string; error?: number | null; rtnError?: number | null }>;
+  /** calibration tokens (gptq) */
+  calibrationTokens?: number;
   seconds: number;
   runId: number | null;
 }
@@ -84,8 +103,9 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
   if (method === 'gptq' && !req.calibration) throw new Error('GPTQ needs calibration text (--calib FILE)');
   if (method === 'gptq' && req.imatrix) throw new Error('GPTQ computes its own statistics from the calibration text; drop --imatrix');
   const imatrix = req.imatrix ? readImatrix(req.imatrix) : undefined;
-  const stats = method === 'gptq' ? await calibrationHessians(desc, req.calibration!, req.threads ?? 1, req.signal) : undefined;
-  const plan = tensorTypes(desc, req, !!imatrix || !!stats);
+  const calib = method === 'gptq' ? loadCalibration(req.calibration!.source, tokenizerForModel(desc), req.calibration!.params) : undefined;
+  const gptq = method === 'gptq' ? { ...GPTQ_DEFAULTS, ...req.gptq } : undefined;
+  const plan = tensorTypes(desc, req, !!imatrix || !!calib);
   const tensors: ExportTensor[] = desc.tensors.map((t) => {
     const choice = plan.get(t.name)!;
     if (!isFloatType(t.type) && choice.type !== t.type && !req.allowRequantize)
@@ -93,17 +113,16 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
     const quantizable = isQuantizable({ name: t.name, ne: t.ne, type: t.type });
     const importance = quantizable ? imatrix?.entries.get(t.name) : undefined;
     const rowOrder = ropeRowOrder(desc, t.name) ?? undefined;
-    const hessian = quantizable && !isFloatType(choice.type) ? stats?.xtx[t.name] : undefined;
-    return { name: t.name, type: choice.type, source: t, rowOrder, hessian, importance: importance?.length === t.ne[0] ? importance : undefined };
+    return { name: t.name, type: choice.type, source: t, rowOrder, importance: importance?.length === t.ne[0] ? importance : undefined };
   });
   const params = {
     ...(req.plan ? planParams(req.plan, req.imatrix ?? null) : { preset: req.preset, imatrix: req.imatrix ?? null, pure: !!req.pure }),
-    ...(stats ? { calibration: { source: describeTextSource(req.calibration!.source), ...req.calibration!.params }, damp: 0.01, block: 128 } : {}),
+    ...(calib ? { calibration: { source: describeTextSource(req.calibration!.source), ...req.calibration!.params }, ...gptq } : {}),
   };
   const modelId = req.store ? await recordModel(req.store, desc) : null;
   const textSetId =
-    req.store && stats
-      ? req.store.addTextSet({ purpose: 'calibration', sourcePath: describeTextSource(req.calibration!.source), sourceSha256: stats.sha256, params: { ...req.calibration!.params }, nTokens: stats.tokens })
+    req.store && calib
+      ? req.store.addTextSet({ purpose: 'calibration', sourcePath: describeTextSource(req.calibration!.source), sourceSha256: calib.sha256, params: { ...req.calibration!.params }, nTokens: calib.tokens.length })
       : null;
   const runId = req.store ? req.store.startRun({ kind: 'quantize', params: { method, model: req.model, out: req.out, ...params }, modelId, textSetId }) : null;
   try {
@@ -112,20 +131,36 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
       tensors.map((t) => ({ name: t.name, type: t.type, ne: t.source.ne })),
       {
         method,
-        calibration: stats ? { source: describeTextSource(req.calibration!.source), sha256: stats.sha256, tokens: stats.tokens } : undefined,
+        calibration: calib ? { source: describeTextSource(req.calibration!.source), sha256: calib.sha256, tokens: calib.tokens.length } : undefined,
         preset: req.preset,
         params,
         imatrix: imatrix ? { source: path.basename(imatrix.path), sha256: await sha256File(imatrix.path) } : undefined,
         plan: Object.fromEntries(tensors.map((t) => [t.name, t.type])),
       },
     );
-    const res = await exportGguf({ outPath: req.out, metadata, tensors, threads: req.threads, signal: req.signal, onProgress: req.onProgress });
+    const progress = req.onProgress;
+    const res = calib
+      ? await withModel(desc, (handle) =>
+          exportGguf<NativePipelineResult>({
+            outPath: req.out, metadata, tensors, signal: req.signal,
+            writer: (tempPath, jobs, onProgress) =>
+              native().quantizeSequential(handle, calib.tokens, jobs, tempPath, { seqLen: req.calibration!.params.length, threads: req.threads ?? 1, ...gptq! }, onProgress),
+            // the pipeline counts three steps per block (capture, quantize, propagate)
+            onProgress: progress && ((d, t) => progress(d / 3, t / 3, 'blocks')),
+          }),
+        )
+      : await exportGguf({ outPath: req.out, metadata, tensors, threads: req.threads, signal: req.signal, onProgress: progress && ((d, t) => progress(d, t, 'bytes')) });
+    const measured = new Map((res.written?.tensors ?? []).map((t) => [t.name, t]));
     const nWeights = desc.tensors.reduce((s, t) => s + t.ne.reduce((a, b) => a * b, 1), 0);
     const report: QuantizeReport = {
       out: req.out,
       bytes: res.bytes,
       bitsPerWeight: (8 * res.tensors.reduce((s, t) => s + t.nbytes, 0)) / nWeights,
-      tensors: res.tensors.map((t) => ({ name: t.name, type: t.type, nbytes: t.nbytes, fallbackFrom: plan.get(t.name)?.fallbackFrom })),
+      tensors: res.tensors.map((t) => ({
+        name: t.name, type: t.type, nbytes: t.nbytes, fallbackFrom: plan.get(t.name)?.fallbackFrom,
+        ...(measured.has(t.name) ? { error: measured.get(t.name)!.error, rtnError: measured.get(t.name)!.rtnError } : {}),
+      })),
+      calibrationTokens: res.written?.tokens,
       seconds: (performance.now() - t0) / 1000,
       runId,
     };
@@ -135,7 +170,12 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
         runId,
         report.tensors.map((t) => {
           const place = tensorPlace(t.name);
-          return { tensor: t.name, layer: place.layer, kind: place.kind, type: t.type, bytes: t.nbytes };
+          const g = measured.get(t.name);
+          return {
+            tensor: t.name, layer: place.layer, kind: place.kind, type: t.type, bytes: t.nbytes,
+            error: g?.error ?? null, activations: g?.tokens ?? null,
+            metrics: g ? { rtnError: g.rtnError, gptq: g.gptq, damp: g.damp, deadColumns: g.deadColumns, qepLambda: g.qepLambda, seconds: g.seconds } : undefined,
+          };
         }),
       );
     }
@@ -146,16 +186,10 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
   }
 }
 
-/** XᵀX of every linear layer's inputs over a seeded calibration set, from the full-precision model. */
-async function calibrationHessians(desc: ModelDescription, c: CalibrationRequest, threads: number, signal?: AbortSignal) {
-  const set = loadCalibration(c.source, tokenizerForModel(desc), c.params);
+async function withModel<T>(desc: ModelDescription, fn: (handle: ReturnType<typeof openModel>) => Promise<T>): Promise<T> {
   const handle = openModel(desc);
   try {
-    const job = native().hessians(handle, set.tokens, { seqLen: c.params.length, threads });
-    const onAbort = () => job.cancel();
-    signal?.addEventListener('abort', onAbort);
-    const r = await job.promise.finally(() => signal?.removeEventListener('abort', onAbort));
-    return { xtx: r.xtx, tokens: r.tokens, sha256: set.sha256 };
+    return await fn(handle);
   } finally {
     native().closeModel(handle);
   }

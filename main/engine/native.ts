@@ -28,9 +28,43 @@ export interface ConvertJob {
   importance?: Float32Array;
   /** for each output row, the source row it takes (row permutations on export) */
   rowOrder?: Int32Array;
-  /** ne0 × ne0 XᵀX of the calibration inputs: quantize with GPTQ */
-  hessian?: Float64Array;
+}
+
+export interface NativePipelineOptions {
+  seqLen: number;
+  threads: number;
   damp?: number;
+  blockSize?: number;
+  actOrder?: boolean;
+  subblockRefit?: boolean;
+  /** also run the original model and correct each layer for its quantized inputs (QEP) */
+  qep?: boolean;
+  qepAlpha?: number;
+  qepLambda?: number;
+  /** compute each tensor's Hessian-weighted error, and RTN's for comparison (default true) */
+  measure?: boolean;
+}
+
+export interface NativePipelineTensor {
+  name: string;
+  type: string;
+  layer: number | null;
+  /** false: rounded to nearest with diag(XᵀX) as importance (types without a GPTQ grid) */
+  gptq: boolean;
+  /** tr((W−Q)·H·(W−Q)ᵀ), H = (2/n)·Σxxᵀ over the calibration tokens */
+  error: number | null;
+  rtnError: number | null;
+  damp: number;
+  qepLambda: number;
+  deadColumns: number;
+  tokens: number;
+  seconds: number;
+}
+
+export interface NativePipelineResult {
+  tokens: number;
+  sequences: number;
+  tensors: NativePipelineTensor[];
 }
 
 /** A long native job: settle the promise, or cancel() to make it reject with "cancelled". */
@@ -111,14 +145,9 @@ export interface NativeGptqResult {
   updateSeconds: number;
 }
 
-export interface NativeHessians {
-  tokens: number;
-  /** per weight name, XᵀX of its inputs (ne0 × ne0) */
-  xtx: Record<string, Float64Array>;
-}
-
 export interface NativeBinding {
-  hessians(model: ModelHandle, tokens: Int32Array, options: { seqLen: number; threads: number }, onProgress?: (done: number, total: number) => void): NativeJob<NativeHessians>;
+  /** block-by-block calibration and quantization of the model into the output file's tensors (see native/include/lowbit/pipeline.h) */
+  quantizeSequential(model: ModelHandle, tokens: Int32Array, jobs: ConvertJob[], outPath: string, options: NativePipelineOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativePipelineResult>;
   gptqQuantize(o: NativeGptqOptions): NativeGptqResult;
   gptqQuantizeAsync(o: NativeGptqOptions, onProgress?: (columnsDone: number, columns: number) => void): NativeJob<NativeGptqResult>;
   /** tr((W−Q)H(W−Q)ᵀ) of quantized bytes Q */

@@ -3,7 +3,7 @@
 // fsynced and renamed only when complete. Cancel or failure leaves nothing under the final name.
 import fs from 'node:fs';
 
-import { native } from '../../engine/native.js';
+import { ConvertJob, NativeJob, native } from '../../engine/native.js';
 import { ggmlTypeByName } from '../gguf/ggml-types.js';
 import type { GgufKv } from '../gguf/gguf-values.js';
 import { PlannedTensor, layoutGguf, writeAll, writeAtomically } from '../gguf/writer.js';
@@ -19,11 +19,12 @@ export interface ExportTensor {
   ne?: number[];
   importance?: Float32Array;
   rowOrder?: Int32Array;
-  /** XᵀX of the tensor's calibration inputs: quantized with GPTQ */
-  hessian?: Float64Array;
 }
 
-export interface ExportOptions {
+/** Writes the tensors' data into the laid-out temp file (default: the native streaming converter). */
+export type TensorWriter<T> = (tempPath: string, jobs: ConvertJob[], onProgress?: (done: number, total: number) => void) => NativeJob<T>;
+
+export interface ExportOptions<T = void> {
   outPath: string;
   metadata: Map<string, GgufKv>;
   tensors: ExportTensor[];
@@ -31,12 +32,15 @@ export interface ExportOptions {
   alignment?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  writer?: TensorWriter<T>;
 }
 
-export interface ExportResult {
+export interface ExportResult<T = void> {
   path: string;
   bytes: number;
   tensors: Array<{ name: string; type: string; ne: number[]; nbytes: number }>;
+  /** what the writer returned */
+  written: T;
 }
 
 export class ExportCancelled extends Error {
@@ -46,7 +50,7 @@ export class ExportCancelled extends Error {
   }
 }
 
-export async function exportGguf(o: ExportOptions): Promise<ExportResult> {
+export async function exportGguf<T = void>(o: ExportOptions<T>): Promise<ExportResult<T>> {
   const planned: PlannedTensor[] = o.tensors.map((t) => {
     const type = ggmlTypeByName(t.type);
     if (!type) throw new Error(`tensor ${t.name}: unknown type ${t.type}`);
@@ -54,6 +58,8 @@ export async function exportGguf(o: ExportOptions): Promise<ExportResult> {
   });
   const layout = layoutGguf(o.metadata, planned, o.alignment ?? 32);
   if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
+  const writer = o.writer ?? ((tempPath, jobs, onProgress) => native().convertTensors(tempPath, jobs, { threads: o.threads ?? 1 }, onProgress) as NativeJob<T>);
+  let written: T | undefined;
   try {
     await writeAtomically(o.outPath, async (fd, tempPath) => {
       writeAll(fd, layout.header, 0);
@@ -69,13 +75,12 @@ export async function exportGguf(o: ExportOptions): Promise<ExportResult> {
         dstOffset: layout.offsets[i],
         importance: t.importance,
         rowOrder: t.rowOrder,
-        hessian: t.hessian,
       }));
-      const job = native().convertTensors(tempPath, jobs, { threads: o.threads ?? 1 }, o.onProgress);
+      const job = writer(tempPath, jobs, o.onProgress);
       const onAbort = () => job.cancel();
       o.signal?.addEventListener('abort', onAbort);
       try {
-        await job.promise;
+        written = await job.promise;
       } finally {
         o.signal?.removeEventListener('abort', onAbort);
       }
@@ -90,5 +95,6 @@ export async function exportGguf(o: ExportOptions): Promise<ExportResult> {
     path: o.outPath,
     bytes: layout.fileSize,
     tensors: planned.map((t, i) => ({ name: t.name, type: t.type.name, ne: t.ne, nbytes: layout.nbytes[i] })),
+    written: written as T,
   };
 }

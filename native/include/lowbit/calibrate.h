@@ -28,17 +28,6 @@ struct ImatrixResult {
   int64_t chunks = 0;
 };
 
-struct HessianResult {
-  // per weight name: XᵀX of its inputs (dim × dim, row-major); tensors sharing an input share it
-  std::map<std::string, std::vector<double>> xtx;
-  int64_t tokens = 0;
-};
-
-// Accumulates XᵀX of every linear layer's input over the sequences (each of seq_len tokens,
-// evaluated from an empty cache), in double.
-HessianResult collect_hessians(const Model& model, const std::vector<int32_t>& tokens, int64_t seq_len, int threads,
-                               const std::atomic<bool>* cancel, const std::function<void(int64_t, int64_t)>& progress);
-
 // Evaluates the tokens in chunks of n_ctx (first token of each chunk replaced by BOS, as
 // llama-imatrix does) and accumulates x² of every linear layer's input in double.
 ImatrixResult collect_imatrix(const Model& model, const std::vector<int32_t>& tokens, const ImatrixOptions& options);

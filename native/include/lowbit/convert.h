@@ -22,18 +22,12 @@ struct ConvertJob {
   uint64_t dst_offset = 0;               // absolute offset in the output file
   std::vector<float> importance;         // empty, or ne0 values
   std::vector<int64_t> row_order;        // empty, or for each output row the source row it takes
-  // ne0 × ne0 XᵀX of the tensor's calibration inputs: quantize with GPTQ (types without a GPTQ grid
-  // use its diagonal as importance instead)
-  std::vector<double> hessian;
-  double damp = 0.01;
 };
 
 struct ConvertOptions {
   int threads = 1;
   size_t chunk_bytes = 16u << 20;  // F32 bytes per chunk
   const std::atomic<bool>* cancel = nullptr;
-  // called once per tensor quantized with GPTQ: (name, damping used)
-  std::function<void(const std::string&, double)> on_gptq;
   // called after each chunk with (bytes of F32 done, total)
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -22,12 +22,12 @@ std::string str_field(const Napi::Object& o, const char* key) {
   return v.As<Napi::String>();
 }
 
-Napi::Value ConvertTensors(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsString() || !info[1].IsArray()) throw Napi::TypeError::New(env, "convertTensors(outPath, jobs, options, onProgress?)");
-  const std::string out_path = info[0].As<Napi::String>();
-  Napi::Array arr = info[1].As<Napi::Array>();
-  auto jobs = std::make_shared<std::vector<ConvertJob>>();
+}  // namespace
+
+std::vector<ConvertJob> parse_convert_jobs(Napi::Env env, const Napi::Value& value) {
+  if (!value.IsArray()) throw Napi::TypeError::New(env, "jobs must be an array");
+  Napi::Array arr = value.As<Napi::Array>();
+  std::vector<ConvertJob> jobs;
   for (uint32_t i = 0; i < arr.Length(); ++i) {
     Napi::Object o = arr.Get(i).As<Napi::Object>();
     ConvertJob j;
@@ -44,19 +44,23 @@ Napi::Value ConvertTensors(const Napi::CallbackInfo& info) {
       auto f = imp.As<Napi::Float32Array>();
       j.importance.assign(f.Data(), f.Data() + f.ElementLength());
     }
-    Napi::Value hessian = o.Get("hessian");
-    if (hessian.IsTypedArray()) {
-      auto h = hessian.As<Napi::Float64Array>();
-      j.hessian.assign(h.Data(), h.Data() + h.ElementLength());
-    }
-    if (o.Get("damp").IsNumber()) j.damp = o.Get("damp").As<Napi::Number>().DoubleValue();
     Napi::Value order = o.Get("rowOrder");
     if (order.IsTypedArray()) {
       auto a = order.As<Napi::Int32Array>();
       j.row_order.assign(a.Data(), a.Data() + a.ElementLength());
     }
-    jobs->push_back(std::move(j));
+    jobs.push_back(std::move(j));
   }
+  return jobs;
+}
+
+namespace {
+
+Napi::Value ConvertTensors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsArray()) throw Napi::TypeError::New(env, "convertTensors(outPath, jobs, options, onProgress?)");
+  const std::string out_path = info[0].As<Napi::String>();
+  auto jobs = std::make_shared<std::vector<ConvertJob>>(parse_convert_jobs(env, info[1]));
   int threads = 1;
   if (info[2].IsObject()) {
     Napi::Value t = info[2].As<Napi::Object>().Get("threads");

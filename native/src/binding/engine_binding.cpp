@@ -12,6 +12,7 @@
 #include "lowbit/calibrate.h"
 #include "lowbit/evaluate.h"
 #include "lowbit/model.h"
+#include "lowbit/pipeline.h"
 
 namespace lowbit::binding {
 namespace {
@@ -192,32 +193,61 @@ Napi::Value Imatrix(const Napi::CallbackInfo& info) {
       });
 }
 
-// hessians(handle, tokens, { seqLen, threads }, onProgress) -> { promise, cancel } resolving to
-// { tokens, xtx: { [tensor]: Float64Array } }.
-Napi::Value Hessians(const Napi::CallbackInfo& info) {
+// quantizeSequential(handle, tokens, jobs, outPath, options, onProgress) -> { promise, cancel }
+// resolving to { tokens, sequences, tensors: [{ name, type, layer, gptq, error, rtnError, damp,
+// qepLambda, deadColumns, tokens, seconds }] }. Options: seqLen, threads, damp, blockSize, actOrder,
+// subblockRefit, qep, qepAlpha, qepLambda, measure.
+Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ModelPtr model = handle(info[0]);
   auto tokens = std::make_shared<std::vector<int32_t>>(tokens_arg(info[1]));
-  Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
-  const int64_t seq_len = static_cast<int64_t>(num(o, "seqLen", 512));
-  const int threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
-  auto result = std::make_shared<HessianResult>();
+  auto jobs = std::make_shared<std::vector<ConvertJob>>(parse_convert_jobs(env, info[2]));
+  if (!info[3].IsString()) throw Napi::TypeError::New(env, "quantizeSequential: outPath must be a string");
+  const std::string out_path = info[3].As<Napi::String>();
+  Napi::Object o = info[4].IsObject() ? info[4].As<Napi::Object>() : Napi::Object::New(env);
+  auto opt = std::make_shared<PipelineOptions>();
+  opt->seq_len = static_cast<int64_t>(num(o, "seqLen", 512));
+  opt->threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
+  opt->gptq.damp = num(o, "damp", opt->gptq.damp);
+  opt->gptq.block = static_cast<int64_t>(num(o, "blockSize", static_cast<double>(opt->gptq.block)));
+  opt->gptq.act_order = o.Get("actOrder").ToBoolean();
+  if (o.Get("subblockRefit").IsBoolean()) opt->gptq.refit_subblocks = o.Get("subblockRefit").As<Napi::Boolean>().Value();
+  opt->qep = o.Get("qep").ToBoolean();
+  opt->gptq.qep.alpha = num(o, "qepAlpha", opt->gptq.qep.alpha);
+  opt->gptq.qep.lambda = num(o, "qepLambda", opt->gptq.qep.lambda);
+  if (o.Get("measure").IsBoolean()) opt->measure = o.Get("measure").As<Napi::Boolean>().Value();
+  auto result = std::make_shared<PipelineResult>();
   return AsyncJob::Start(
-      env, info[3],
-      [model, tokens, seq_len, threads, result](JobContext& ctx) {
-        *result = collect_hessians(*model, *tokens, seq_len, threads, ctx.cancel.get(),
-                                   [&ctx](int64_t d, int64_t t) { ctx.report(static_cast<double>(d), static_cast<double>(t)); });
+      env, info[5],
+      [model, tokens, jobs, out_path, opt, result](JobContext& ctx) {
+        PipelineOptions po = *opt;
+        po.cancel = ctx.cancel.get();
+        po.progress = [&ctx](double d, double t) { ctx.report(d, t); };
+        *result = quantize_sequential(*model, *tokens, *jobs, out_path, po);
       },
       [result](Napi::Env env) -> Napi::Value {
         Napi::Object r = Napi::Object::New(env);
         r.Set("tokens", static_cast<double>(result->tokens));
-        Napi::Object xtx = Napi::Object::New(env);
-        for (const auto& [name, v] : result->xtx) {
-          auto a = Napi::Float64Array::New(env, v.size());
-          std::copy(v.begin(), v.end(), a.Data());
-          xtx.Set(name, a);
+        r.Set("sequences", static_cast<double>(result->sequences));
+        Napi::Array tensors = Napi::Array::New(env, result->tensors.size());
+        auto nullable = [&](double v) -> Napi::Value { return v >= 0 ? Napi::Number::New(env, v) : env.Null(); };
+        for (size_t i = 0; i < result->tensors.size(); ++i) {
+          const PipelineTensorReport& t = result->tensors[i];
+          Napi::Object e = Napi::Object::New(env);
+          e.Set("name", t.name);
+          e.Set("type", t.type);
+          e.Set("layer", t.layer >= 0 ? Napi::Number::New(env, static_cast<double>(t.layer)) : env.Null());
+          e.Set("gptq", t.gptq);
+          e.Set("error", nullable(t.error));
+          e.Set("rtnError", nullable(t.rtn_error));
+          e.Set("damp", t.damp);
+          e.Set("qepLambda", t.qep_lambda);
+          e.Set("deadColumns", t.dead_columns);
+          e.Set("tokens", static_cast<double>(t.tokens));
+          e.Set("seconds", t.seconds);
+          tensors.Set(static_cast<uint32_t>(i), e);
         }
-        r.Set("xtx", xtx);
+        r.Set("tensors", tensors);
         return r;
       });
 }
@@ -225,7 +255,7 @@ Napi::Value Hessians(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitEngine(Napi::Env env, Napi::Object exports) {
-  exports.Set("hessians", Napi::Function::New(env, Hessians));
+  exports.Set("quantizeSequential", Napi::Function::New(env, QuantizeSequential));
   exports.Set("imatrix", Napi::Function::New(env, Imatrix));
   exports.Set("openModel", Napi::Function::New(env, OpenModel));
   exports.Set("closeModel", Napi::Function::New(env, CloseModel));

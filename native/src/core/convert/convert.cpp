@@ -12,46 +12,10 @@
 #include <thread>
 
 #include "lowbit/formats.h"
-#include "lowbit/gptq.h"
-#include "lowbit/grid.h"
+#include "file_io.h"
 
 namespace lowbit {
 namespace {
-
-class Fd {
- public:
-  Fd(const std::string& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC)) {
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-  }
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-void read_exact(int fd, void* buf, size_t n, uint64_t offset, const std::string& what) {
-  auto* p = static_cast<char*>(buf);
-  while (n > 0) {
-    ssize_t r = ::pread(fd, p, n, static_cast<off_t>(offset));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) throw std::runtime_error(what + ": read failed" + (r < 0 ? std::string(": ") + std::strerror(errno) : std::string(": unexpected end of file")));
-    p += r; n -= static_cast<size_t>(r); offset += static_cast<uint64_t>(r);
-  }
-}
-
-void write_exact(int fd, const void* buf, size_t n, uint64_t offset, const std::string& what) {
-  const auto* p = static_cast<const char*>(buf);
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) throw std::runtime_error(what + ": write failed: " + (w < 0 ? std::strerror(errno) : "no space written") +
-                                         (errno == ENOSPC ? " (the disk is full)" : ""));
-    p += w; n -= static_cast<size_t>(w); offset += static_cast<uint64_t>(w);
-  }
-}
 
 // Splits [0, n) across up to `threads` workers and rethrows the first failure.
 template <typename Fn>
@@ -109,23 +73,11 @@ void convert_tensors(const std::string& out_path, const std::vector<ConvertJob>&
     if (fstat(src.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) < job.src_offset + src_row * job.nrows)
       throw std::runtime_error("tensor " + job.name + ": its data runs past the end of " + job.src_file);
 
-    if (!job.hessian.empty()) {
-      if (job.hessian.size() != static_cast<size_t>(job.ne0 * job.ne0))
-        throw std::runtime_error("tensor " + job.name + ": the Hessian is not " + std::to_string(job.ne0) + " × " + std::to_string(job.ne0));
-      if (!job.row_order.empty()) throw std::runtime_error("tensor " + job.name + ": GPTQ with a row permutation is not supported");
-    }
-    const bool gptq = !job.hessian.empty() && find_grid(dst_t->type) != nullptr;
-    // GPTQ needs the whole matrix at once; plain conversion streams it in chunks
-    const int64_t rows_per_chunk = gptq ? job.nrows : std::max<int64_t>(1, static_cast<int64_t>(options.chunk_bytes / (job.ne0 * 4)));
-    std::vector<float> diag_importance;
-    if (!job.hessian.empty() && !gptq) {
-      diag_importance.resize(static_cast<size_t>(job.ne0));
-      for (int64_t j = 0; j < job.ne0; ++j) diag_importance[j] = static_cast<float>(job.hessian[j * job.ne0 + j]);
-    }
+    const int64_t rows_per_chunk = std::max<int64_t>(1, static_cast<int64_t>(options.chunk_bytes / (job.ne0 * 4)));
     std::vector<uint8_t> in(src_row * std::min(rows_per_chunk, job.nrows));
     std::vector<float> f32(static_cast<size_t>(job.ne0) * std::min(rows_per_chunk, job.nrows));
     std::vector<uint8_t> q(dst_row * std::min(rows_per_chunk, job.nrows));
-    const float* imp = !diag_importance.empty() ? diag_importance.data() : job.importance.empty() ? nullptr : job.importance.data();
+    const float* imp = job.importance.empty() ? nullptr : job.importance.data();
     for (int64_t r0 = 0; r0 < job.nrows; r0 += rows_per_chunk) {
       if (options.cancel && options.cancel->load()) throw std::runtime_error("cancelled");
       const int64_t rows = std::min(rows_per_chunk, job.nrows - r0);
@@ -138,16 +90,8 @@ void convert_tensors(const std::string& out_path, const std::vector<ConvertJob>&
       parallel_rows(rows, options.threads, [&](int64_t a, int64_t b) {
         for (int64_t r = a; r < b; ++r) dequantize_row(*src_t, in.data() + src_row * r, f32.data() + job.ne0 * r, job.ne0);
         check_finite(f32.data() + job.ne0 * a, b - a, job.ne0, r0 + a, job.name);
-        if (!gptq) quantize_rows(*dst_t, f32.data() + job.ne0 * a, q.data() + dst_row * a, b - a, job.ne0, imp);
+        quantize_rows(*dst_t, f32.data() + job.ne0 * a, q.data() + dst_row * a, b - a, job.ne0, imp);
       });
-      if (gptq) {
-        GptqOptions go;
-        go.threads = options.threads;
-        go.damp = job.damp;
-        GptqResult g = gptq_quantize(*dst_t, f32.data(), rows, job.ne0, job.hessian.data(), go);
-        std::copy(g.data.begin(), g.data.end(), q.begin());
-        if (options.on_gptq) options.on_gptq(job.name, g.damp);
-      }
       write_exact(out.get(), q.data(), dst_row * rows, job.dst_offset + dst_row * r0, "tensor " + job.name);
       done += static_cast<uint64_t>(rows * job.ne0) * 4u;
       if (options.progress) options.progress(done, total);

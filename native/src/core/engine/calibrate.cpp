@@ -39,65 +39,7 @@ class SquareSums : public ActivationObserver {
   std::map<std::string, std::string> shared_;  // tensor -> the tensor whose input it shares
 };
 
-class OuterProducts : public ActivationObserver {
- public:
-  OuterProducts(ThreadPool& pool, HessianResult& out) : pool_(pool), out_(out) {}
-
-  void observe(const std::vector<const Weight*>& tensors, const float* x, int64_t n_tok, int64_t dim) override {
-    auto& h = out_.xtx[tensors.front()->name];
-    if (h.empty()) h.assign(static_cast<size_t>(dim * dim), 0.0);
-    // rows of H are independent: each thread owns a range of them (upper triangle, mirrored at the end)
-    pool_.parallel_for(dim, [&](int, int64_t i0, int64_t i1) {
-      for (int64_t t = 0; t < n_tok; ++t) {
-        const float* row = x + t * dim;
-        for (int64_t i = i0; i < i1; ++i) {
-          const double xi = row[i];
-          if (xi == 0) continue;
-          double* hi = h.data() + i * dim;
-          for (int64_t j = i; j < dim; ++j) hi[j] += xi * row[j];
-        }
-      }
-    });
-    for (size_t k = 1; k < tensors.size(); ++k) shared_[tensors[k]->name] = tensors.front()->name;
-    dims_[tensors.front()->name] = dim;
-  }
-
-  void finish() {
-    for (auto& [name, h] : out_.xtx) {
-      const int64_t d = dims_[name];
-      for (int64_t i = 0; i < d; ++i)
-        for (int64_t j = 0; j < i; ++j) h[i * d + j] = h[j * d + i];
-    }
-    for (const auto& [to, from] : shared_) out_.xtx[to] = out_.xtx[from];
-  }
-
- private:
-  ThreadPool& pool_;
-  HessianResult& out_;
-  std::map<std::string, std::string> shared_;
-  std::map<std::string, int64_t> dims_;
-};
-
 }  // namespace
-
-HessianResult collect_hessians(const Model& model, const std::vector<int32_t>& tokens, int64_t seq_len, int threads,
-                               const std::atomic<bool>* cancel, const std::function<void(int64_t, int64_t)>& progress) {
-  const int64_t n_seq = static_cast<int64_t>(tokens.size()) / seq_len;
-  if (seq_len < 2 || n_seq < 1) throw std::runtime_error("no complete calibration sequence of " + std::to_string(seq_len) + " tokens");
-  ThreadPool pool(threads);
-  Context ctx(model, seq_len, pool);
-  HessianResult result;
-  OuterProducts sums(pool, result);
-  ctx.set_observer(&sums);
-  for (int64_t s = 0; s < n_seq; ++s) {
-    ctx.reset();
-    ctx.forward(tokens.data() + s * seq_len, seq_len, seq_len, nullptr, cancel);
-    result.tokens += seq_len;
-    if (progress) progress(s + 1, n_seq);
-  }
-  sums.finish();
-  return result;
-}
 
 ImatrixResult collect_imatrix(const Model& model, const std::vector<int32_t>& tokens, const ImatrixOptions& o) {
   const int64_t n_ctx = o.n_ctx;

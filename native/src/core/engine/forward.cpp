@@ -77,16 +77,8 @@ void Context::forward(const int32_t* tokens, int64_t n, int64_t logits_from, flo
   const Hparams& hp = m_.hp();
   if (n <= 0) return;
   if (n_past_ + n > n_ctx_) throw std::runtime_error("the batch does not fit the context of " + std::to_string(n_ctx_) + " tokens");
-  const int64_t E = hp.n_embd, qd = hp.n_head * hp.head_dim, kvd = hp.n_head_kv * hp.head_dim;
-  x_.resize(static_cast<size_t>(n * E));
-  xn_.resize(x_.size());
-  q_.resize(static_cast<size_t>(n * qd));
-  k_.resize(static_cast<size_t>(n * kvd));
-  v_.resize(k_.size());
-  attn_.resize(q_.size());
-  gate_.resize(static_cast<size_t>(n * hp.n_ff));
-  up_.resize(gate_.size());
-  ffn_.resize(x_.size());
+  const int64_t E = hp.n_embd;
+  reserve(n);
   std::vector<float> wbuf;
 
   const Weight& emb = m_.token_embd();
@@ -98,39 +90,7 @@ void Context::forward(const int32_t* tokens, int64_t n, int64_t logits_from, flo
 
   for (int64_t l = 0; l < hp.n_layer; ++l) {
     if (cancel && cancel->load()) throw std::runtime_error("cancelled");
-    const LayerWeights& L = m_.layers()[l];
-    for (int64_t t = 0; t < n; ++t) rms_norm(x_.data() + t * E, L.attn_norm, E, hp.rms_eps, xn_.data() + t * E, wbuf);
-    if (observer_) observer_->observe({&L.wq, &L.wk, &L.wv}, xn_.data(), n, E);
-    matmul(pool_, L.wq, xn_.data(), n, q_.data());
-    matmul(pool_, L.wk, xn_.data(), n, k_.data());
-    matmul(pool_, L.wv, xn_.data(), n, v_.data());
-    add_bias(q_.data(), L.bq, n, qd);
-    add_bias(k_.data(), L.bk, n, kvd);
-    add_bias(v_.data(), L.bv, n, kvd);
-    head_norm(q_.data(), n * hp.n_head, L.q_norm, hp.head_dim, hp.rms_eps);
-    head_norm(k_.data(), n * hp.n_head_kv, L.k_norm, hp.head_dim, hp.rms_eps);
-    rope(q_.data(), n, hp.n_head, hp.head_dim, n_past_, hp);
-    rope(k_.data(), n, hp.n_head_kv, hp.head_dim, n_past_, hp);
-    float* kc = k_cache_.data() + (l * n_ctx_ + n_past_) * kvd;
-    float* vc = v_cache_.data() + (l * n_ctx_ + n_past_) * kvd;
-    std::copy(k_.begin(), k_.begin() + n * kvd, kc);
-    std::copy(v_.begin(), v_.begin() + n * kvd, vc);
-    attention(n, l);
-    if (observer_) observer_->observe({&L.wo}, attn_.data(), n, qd);
-    matmul(pool_, L.wo, attn_.data(), n, ffn_.data());
-    for (int64_t i = 0; i < n * E; ++i) x_[i] += ffn_[i];
-
-    for (int64_t t = 0; t < n; ++t) rms_norm(x_.data() + t * E, L.ffn_norm, E, hp.rms_eps, xn_.data() + t * E, wbuf);
-    if (observer_) observer_->observe({&L.gate, &L.up}, xn_.data(), n, E);
-    matmul(pool_, L.gate, xn_.data(), n, gate_.data());
-    matmul(pool_, L.up, xn_.data(), n, up_.data());
-    for (size_t i = 0; i < gate_.size(); ++i) {
-      const float g = gate_[i];
-      gate_[i] = (g / (1.0f + std::exp(-g))) * up_[i];
-    }
-    if (observer_) observer_->observe({&L.down}, gate_.data(), n, hp.n_ff);
-    matmul(pool_, L.down, gate_.data(), n, ffn_.data());
-    for (int64_t i = 0; i < n * E; ++i) x_[i] += ffn_[i];
+    run_layer(l, m_.layers()[l], x_.data(), n);
   }
   if (cancel && cancel->load()) throw std::runtime_error("cancelled");
 
@@ -141,6 +101,61 @@ void Context::forward(const int32_t* tokens, int64_t n, int64_t logits_from, flo
     matmul(pool_, m_.output(), xn_.data(), nl, logits);
   }
   n_past_ += n;
+}
+
+void Context::reserve(int64_t n) {
+  const Hparams& hp = m_.hp();
+  const int64_t E = hp.n_embd, qd = hp.n_head * hp.head_dim, kvd = hp.n_head_kv * hp.head_dim;
+  x_.resize(static_cast<size_t>(n * E));
+  xn_.resize(x_.size());
+  q_.resize(static_cast<size_t>(n * qd));
+  k_.resize(static_cast<size_t>(n * kvd));
+  v_.resize(k_.size());
+  attn_.resize(q_.size());
+  gate_.resize(static_cast<size_t>(n * hp.n_ff));
+  up_.resize(gate_.size());
+  ffn_.resize(x_.size());
+}
+
+void Context::run_layer(int64_t l, const LayerWeights& L, float* x, int64_t n) {
+  const Hparams& hp = m_.hp();
+  if (n_past_ + n > n_ctx_) throw std::runtime_error("the batch does not fit the context of " + std::to_string(n_ctx_) + " tokens");
+  const int64_t E = hp.n_embd, qd = hp.n_head * hp.head_dim, kvd = hp.n_head_kv * hp.head_dim;
+  if (static_cast<int64_t>(xn_.size()) < n * E) reserve(n);
+  std::vector<float> wbuf;
+  for (int64_t t = 0; t < n; ++t) rms_norm(x + t * E, L.attn_norm, E, hp.rms_eps, xn_.data() + t * E, wbuf);
+  if (observer_) observer_->observe({&L.wq, &L.wk, &L.wv}, xn_.data(), n, E);
+  matmul(pool_, L.wq, xn_.data(), n, q_.data());
+  matmul(pool_, L.wk, xn_.data(), n, k_.data());
+  matmul(pool_, L.wv, xn_.data(), n, v_.data());
+  add_bias(q_.data(), L.bq, n, qd);
+  add_bias(k_.data(), L.bk, n, kvd);
+  add_bias(v_.data(), L.bv, n, kvd);
+  head_norm(q_.data(), n * hp.n_head, L.q_norm, hp.head_dim, hp.rms_eps);
+  head_norm(k_.data(), n * hp.n_head_kv, L.k_norm, hp.head_dim, hp.rms_eps);
+  rope(q_.data(), n, hp.n_head, hp.head_dim, n_past_, hp);
+  rope(k_.data(), n, hp.n_head_kv, hp.head_dim, n_past_, hp);
+  float* kc = k_cache_.data() + (l * n_ctx_ + n_past_) * kvd;
+  float* vc = v_cache_.data() + (l * n_ctx_ + n_past_) * kvd;
+  std::copy(k_.begin(), k_.begin() + n * kvd, kc);
+  std::copy(v_.begin(), v_.begin() + n * kvd, vc);
+  attention(n, l);
+  if (observer_) observer_->observe({&L.wo}, attn_.data(), n, qd);
+  matmul(pool_, L.wo, attn_.data(), n, ffn_.data());
+  for (int64_t i = 0; i < n * E; ++i) x[i] += ffn_[i];
+
+  for (int64_t t = 0; t < n; ++t) rms_norm(x + t * E, L.ffn_norm, E, hp.rms_eps, xn_.data() + t * E, wbuf);
+  if (observer_) observer_->observe({&L.gate, &L.up}, xn_.data(), n, E);
+  matmul(pool_, L.gate, xn_.data(), n, gate_.data());
+  matmul(pool_, L.up, xn_.data(), n, up_.data());
+  const size_t nf = static_cast<size_t>(n * hp.n_ff);
+  for (size_t i = 0; i < nf; ++i) {
+    const float g = gate_[i];
+    gate_[i] = (g / (1.0f + std::exp(-g))) * up_[i];
+  }
+  if (observer_) observer_->observe({&L.down}, gate_.data(), n, hp.n_ff);
+  matmul(pool_, L.down, gate_.data(), n, ffn_.data());
+  for (int64_t i = 0; i < n * E; ++i) x[i] += ffn_[i];
 }
 
 // Causal grouped-query attention of the batch's queries over every cached position.

@@ -28,8 +28,13 @@ class Context {
   // *cancel becomes true (checked between layers).
   void forward(const int32_t* tokens, int64_t n, int64_t logits_from, float* logits, const std::atomic<bool>* cancel = nullptr);
   void set_observer(ActivationObserver* observer) { observer_ = observer; }
+  // One block on x (n × n_embd, updated in place) at positions n_past() onwards, with the given
+  // weights (the model's own, or substitutes such as a quantized copy); fills layer l's KV cache
+  // but does not advance n_past().
+  void run_layer(int64_t l, const LayerWeights& weights, float* x, int64_t n);
 
  private:
+  void reserve(int64_t n);
   void attention(int64_t n, int64_t layer);
   const Model& m_;
   ThreadPool& pool_;

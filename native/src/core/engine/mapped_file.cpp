@@ -35,4 +35,12 @@ MappedFile::~MappedFile() {
   if (data_) munmap(const_cast<uint8_t*>(data_), size_);
 }
 
+void release_pages(const void* p, size_t n) {
+  if (!p || n == 0) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(p) / page * page;
+  const auto end = reinterpret_cast<uintptr_t>(p) + n;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advisory: a failure only costs memory
+}
+
 }  // namespace lowbit

@@ -23,4 +23,8 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+// Lets the kernel drop the resident pages of [p, p + n) inside a read-only mapping (they are read
+// again on the next access), so a pass over a model larger than memory keeps only what it uses.
+void release_pages(const void* p, size_t n);
+
 }  // namespace lowbit
