@@ -4,6 +4,7 @@ import { Command } from 'commander';
 
 import { evalCommand } from './eval.js';
 import { imatrixCommand } from './imatrix.js';
+import { planCommand } from './plan.js';
 import { quantizeCommand } from './quantize.js';
 import { studioCommand } from './studio.js';
 
@@ -11,6 +12,7 @@ const program = new Command('lowbit')
   .description('Lowbit Studio: calibrate, quantize, evaluate and export GGUF models for llama.cpp')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(evalCommand())
+  .addCommand(planCommand())
   .addCommand(quantizeCommand())
   .addCommand(imatrixCommand())
   .addCommand(studioCommand());

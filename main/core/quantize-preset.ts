@@ -5,9 +5,8 @@ import path from 'node:path';
 
 import type { Store } from './db/store.js';
 import { exportGguf, ExportCancelled, ExportTensor } from './export/export-gguf.js';
-import { exportMetadata, fileTypeFor } from './export/metadata.js';
-import { architectureMetadata, ropeRowOrder } from './export/source-metadata.js';
-import { tokenizerMetadata } from './export/source-tokenizer.js';
+import { isFloatType, quantizedMetadata } from './export/quantized-metadata.js';
+import { ropeRowOrder } from './export/source-metadata.js';
 import { sha256File } from './model/file-hash.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';
@@ -19,8 +18,9 @@ import { NativePipelineResult, native } from '../engine/native.js';
 import { tokenizerForModel } from './tokenizer/for-model.js';
 import { readImatrix } from './imatrix.js';
 import { isQuantizable, presetTypes, PresetChoice } from './quant/presets.js';
-
-const isFloatType = (type: string) => type === 'F32' || type === 'F16' || type === 'BF16';
+import { planParams, planTensorTypes } from './plan/plan-types.js';
+import type { PlanFile } from './sensitivity/types.js';
+import { tensorPlace } from './sensitivity/tensor-place.js';
 
 export interface CalibrationRequest {
   source: TextSource;
@@ -44,7 +44,10 @@ export const GPTQ_DEFAULTS: GptqParams = { damp: 0.01, blockSize: 128, actOrder:
 
 export interface PresetRequest {
   model: string;
-  preset: string;
+  /** a llama.cpp type or mix (Q4_K_M …), or … */
+  preset?: string;
+  /** … a plan: the type of every tensor (lowbit plan); exactly one of the two */
+  plan?: PlanFile;
   out: string;
   /** rtn: round to nearest (as llama-quantize); gptq: error-compensated, needs calibration text */
   method?: 'rtn' | 'gptq';
@@ -81,16 +84,28 @@ export function presetPlan(desc: ModelDescription, preset: string, hasImatrix: b
   );
 }
 
+/** Which type each tensor gets: from the preset's rules or from the plan (checked against the model). */
+export function tensorTypes(desc: ModelDescription, req: Pick<PresetRequest, 'preset' | 'plan' | 'pure'>, hasImportance: boolean): Map<string, PresetChoice> {
+  if (req.plan && req.preset) throw new Error('give either a preset (--type) or a plan (--plan), not both');
+  if (req.plan) {
+    if (req.pure) throw new Error('--pure applies to presets; a plan already gives every tensor its type');
+    return planTensorTypes(desc, req.plan);
+  }
+  if (!req.preset) throw new Error('give a preset (--type) or a plan (--plan)');
+  return presetPlan(desc, req.preset, hasImportance, req.pure);
+}
+
 export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeReport> {
   const t0 = performance.now();
   const desc = importModel(req.model);
+  tensorTypes(desc, req, false); // refuse a bad request or a mismatched plan before calibrating
   const method = req.method ?? 'rtn';
   if (method === 'gptq' && !req.calibration) throw new Error('GPTQ needs calibration text (--calib FILE)');
   if (method === 'gptq' && req.imatrix) throw new Error('GPTQ computes its own statistics from the calibration text; drop --imatrix');
   const imatrix = req.imatrix ? readImatrix(req.imatrix) : undefined;
   const calib = method === 'gptq' ? loadCalibration(req.calibration!.source, tokenizerForModel(desc), req.calibration!.params) : undefined;
   const gptq = method === 'gptq' ? { ...GPTQ_DEFAULTS, ...req.gptq } : undefined;
-  const plan = presetPlan(desc, req.preset, !!imatrix || !!calib, req.pure);
+  const plan = tensorTypes(desc, req, !!imatrix || !!calib);
   const tensors: ExportTensor[] = desc.tensors.map((t) => {
     const choice = plan.get(t.name)!;
     if (!isFloatType(t.type) && choice.type !== t.type && !req.allowRequantize)
@@ -101,9 +116,7 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
     return { name: t.name, type: choice.type, source: t, rowOrder, importance: importance?.length === t.ne[0] ? importance : undefined };
   });
   const params = {
-    preset: req.preset,
-    imatrix: req.imatrix ?? null,
-    pure: !!req.pure,
+    ...(req.plan ? planParams(req.plan, req.imatrix ?? null) : { preset: req.preset, imatrix: req.imatrix ?? null, pure: !!req.pure }),
     ...(calib ? { calibration: { source: describeTextSource(req.calibration!.source), ...req.calibration!.params }, ...gptq } : {}),
   };
   const modelId = req.store ? await recordModel(req.store, desc) : null;
@@ -113,11 +126,10 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
       : null;
   const runId = req.store ? req.store.startRun({ kind: 'quantize', params: { method, model: req.model, out: req.out, ...params }, modelId, textSetId }) : null;
   try {
-    const base = desc.gguf?.kv ?? new Map([...architectureMetadata(desc), ...tokenizerMetadata(desc)]);
-    const metadata = exportMetadata(base, {
-      fileType: fileTypeFor([], req.preset),
-      quantized: tensors.some((t) => !isFloatType(t.type)),
-      provenance: {
+    const metadata = quantizedMetadata(
+      desc,
+      tensors.map((t) => ({ name: t.name, type: t.type, ne: t.source.ne })),
+      {
         method,
         calibration: calib ? { source: describeTextSource(req.calibration!.source), sha256: calib.sha256, tokens: calib.tokens.length } : undefined,
         preset: req.preset,
@@ -125,7 +137,7 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
         imatrix: imatrix ? { source: path.basename(imatrix.path), sha256: await sha256File(imatrix.path) } : undefined,
         plan: Object.fromEntries(tensors.map((t) => [t.name, t.type])),
       },
-    });
+    );
     const progress = req.onProgress;
     const res = calib
       ? await withModel(desc, (handle) =>
@@ -157,10 +169,10 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
       req.store!.addTensorStats(
         runId,
         report.tensors.map((t) => {
-          const m = /^blk\.(\d+)\.(.+)\.weight$/.exec(t.name);
+          const place = tensorPlace(t.name);
           const g = measured.get(t.name);
           return {
-            tensor: t.name, layer: m ? Number(m[1]) : null, kind: m ? m[2] : t.name.replace(/\.weight$/, ''), type: t.type, bytes: t.nbytes,
+            tensor: t.name, layer: place.layer, kind: place.kind, type: t.type, bytes: t.nbytes,
             error: g?.error ?? null, activations: g?.tokens ?? null,
             metrics: g ? { rtnError: g.rtnError, gptq: g.gptq, damp: g.damp, deadColumns: g.deadColumns, qepLambda: g.qepLambda, seconds: g.seconds } : undefined,
           };

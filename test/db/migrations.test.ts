@@ -81,4 +81,24 @@ describe('migrations', () => {
     db.pragma(`user_version = ${LATEST_VERSION + 1}`);
     assert.throws(() => migrate(db), /newer than this Lowbit Studio understands/);
   });
+
+  it('005 keeps runs and adds sensitivity reports and plans', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 4);
+    db.prepare(`INSERT INTO runs (kind, params, status) VALUES ('sensitivity', '{}', 'done')`).run();
+    migrate(db, 5);
+    assert.equal((db.prepare('SELECT kind FROM runs').get() as { kind: string }).kind, 'sensitivity');
+    db.prepare(`INSERT INTO sensitivity_reports (run_id, model, calibration, method, fixed_bytes) VALUES (1, '{}', '{}', 'rtn', 10)`).run();
+    db.prepare(
+      `INSERT INTO plans (sensitivity_run_id, target_kind, target_value, plan, bytes, bits_per_weight, predicted_kl) VALUES (1, 'bpw', 4.25, '{}', 100, 4.2, 0.01)`,
+    ).run();
+    assert.throws(
+      () => db.prepare(`INSERT INTO plans (target_kind, target_value, plan, bytes, bits_per_weight, predicted_kl) VALUES ('bits', 1, '{}', 1, 1, 1)`).run(),
+      /CHECK/,
+    );
+    db.prepare('DELETE FROM runs').run();
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM sensitivity_reports').get() as { n: number }).n, 0);
+    assert.equal((db.prepare('SELECT sensitivity_run_id FROM plans').get() as { sensitivity_run_id: number | null }).sensitivity_run_id, null);
+  });
 });

@@ -48,6 +48,12 @@ export function isQuantizable(t: PresetTensor): boolean {
   );
 }
 
+/** The type a tensor that is not quantized is written in. */
+export function unquantizedType(t: PresetTensor): string {
+  // llama.cpp computes with 1-D tensors (norms, biases) in F32 only, as its converter writes them
+  return t.ne.filter((d) => d > 1).length <= 1 ? 'F32' : t.type;
+}
+
 const FALLBACK: Record<string, string> = {
   Q2_K: 'IQ4_NL', Q3_K: 'IQ4_NL', IQ4_XS: 'IQ4_NL', Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0',
 };
@@ -145,8 +151,7 @@ export function presetTypes(tensors: PresetTensor[], preset: string, info: Prese
   const ordered = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const t of ordered) {
     if (!isQuantizable(t)) {
-      // llama.cpp computes with 1-D tensors (norms, biases) in F32 only, as its converter writes them
-      out.set(t.name, { type: t.ne.filter((d) => d > 1).length <= 1 ? 'F32' : t.type });
+      out.set(t.name, { type: unquantizedType(t) });
       continue;
     }
     if (!quantizedDefault) {

@@ -27,8 +27,14 @@ export interface SensitivityCandidate {
 export interface TensorSensitivity extends TensorPlace {
   name: string;
   ne: number[];
-  /** calibration tokens whose activations reached the tensor (0: never reached, statistics absent) */
+  /**
+   * calibration tokens whose activations reached the tensor (0: never reached, statistics absent).
+   * Only meaningful when calibration.tokens > 0: a measure that uses no calibration text (weight
+   * round-trip error) records 0 everywhere and nothing is flagged as unreached.
+   */
   activations: number;
+  /** merged expert tensors (kind *_exps): calibration tokens routed to each expert; a 0 marks an expert never reached */
+  expertActivations?: number[];
   candidates: SensitivityCandidate[];
 }
 
@@ -56,4 +62,18 @@ export interface PlanFile {
   bitsPerWeight: number;
   predictedKl: number;
   pins?: Record<string, string>;
+  /** tensor name → shape (ne) the plan was made for; quantize checks the model against it */
+  ne?: Record<string, number[]>;
+  /** per-kind minimum types that applied (kind → type whose bits per weight is the floor) */
+  minimums?: Record<string, string>;
+  /** file header bytes (metadata, tensor infos, padding) included in `bytes` */
+  headerBytes?: number;
+  /** how the prediction was made: scale per kind (kl ≈ scale · error) or 'error' when no kl was measured */
+  prediction?: { basis: 'kl-fit' | 'error'; scales: Record<string, number> };
+  /** tensors whose statistics were not trusted, the type they got and why */
+  flagged?: Array<{ name: string; type: string; reason: string }>;
+  /** notes on choices the plan could not make as asked (a minimum no candidate meets …) */
+  notes?: string[];
+  /** whether the allocation was solved exactly (small instances) or by the Lagrangian greedy */
+  exact?: boolean;
 }

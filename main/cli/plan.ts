@@ -1,0 +1,114 @@
+// lowbit plan: which type every tensor gets to meet a size target with the least predicted KL.
+import { Command, InvalidArgumentError } from 'commander';
+import fs from 'node:fs';
+
+import { addPlan, loadSensitivityReport } from '../core/db/plans-store.js';
+import { ggmlTypeByName, tensorBytes } from '../core/gguf/ggml-types.js';
+import { importModel } from '../core/model/import.js';
+import { recordModel } from '../core/model/registry.js';
+import { formatBytes, parseByteSize } from '../core/plan/byte-size.js';
+import { planFromSensitivity } from '../core/plan/plan.js';
+import { DEFAULT_MINIMUMS, DEFAULT_UNREACHED_TYPE, parseAssignment } from '../core/plan/rules.js';
+import type { PlanFile, SensitivityReport } from '../core/sensitivity/types.js';
+import { DB_HELP, openStore, positiveInt, positiveNumber } from './options.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function readReport(file: string): SensitivityReport {
+  let r: SensitivityReport;
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read the sensitivity report ${file}: ${(e as Error).message}`);
+  }
+  if (r?.version !== 1 || !Array.isArray(r.tensors)) throw new Error(`${file} is not a sensitivity report (expected version 1 with tensors)`);
+  return r;
+}
+
+export function summarizePlan(p: PlanFile, seconds: number): string {
+  const byType = new Map<string, { n: number; bytes: number }>();
+  for (const [name, type] of Object.entries(p.tensors)) {
+    const e = byType.get(type) ?? { n: 0, bytes: 0 };
+    e.n++;
+    const ne = p.ne?.[name];
+    if (ne) e.bytes += tensorBytes(ggmlTypeByName(type)!, ne);
+    byType.set(type, e);
+  }
+  const lines = [`type      tensors       bytes`];
+  for (const [type, e] of [...byType.entries()].sort((a, b) => b[1].bytes - a[1].bytes || b[1].n - a[1].n))
+    lines.push(`${type.padEnd(9)} ${String(e.n).padStart(7)} ${formatBytes(e.bytes).padStart(11)}`);
+  const target = p.target.kind === 'bpw' ? `${p.target.value} bits per weight` : formatBytes(p.target.value) + ` (${p.target.value} bytes)`;
+  lines.push(
+    '',
+    `target        ${target}`,
+    `file size     ${formatBytes(p.bytes)} (${p.bytes} bytes${p.headerBytes !== undefined ? `, header ${p.headerBytes}` : ''})`,
+    `bits/weight   ${p.bitsPerWeight.toFixed(4)} (quantizable tensors)`,
+    `predicted KL  ${p.predictedKl.toPrecision(4)}${p.prediction?.basis === 'error' ? ' (summed error: no KL measured, ranks plans only)' : ' nats'}`,
+    `solver        ${p.exact ? 'exact' : 'Lagrangian hull + fill'} in ${(seconds * 1000).toFixed(1)} ms`,
+  );
+  if (p.flagged?.length) {
+    lines.push('', `flagged (${p.flagged.length}):`);
+    for (const f of p.flagged) lines.push(`  ${f.name} → ${f.type}: ${f.reason}`);
+  }
+  if (p.notes?.length) lines.push('', 'notes:', ...p.notes.map((n) => `  ${n}`));
+  return lines.join('\n') + '\n';
+}
+
+export function planCommand(): Command {
+  return new Command('plan')
+    .description('allocate bits: the type of every tensor that meets a size target with the least predicted KL divergence')
+    .argument('<model>', 'the model the sensitivity report measured (its layout makes the file size exact)')
+    .option('--sensitivity <file>', 'sensitivity report (JSON from lowbit sensitivity)')
+    .option('--run <id>', 'read the sensitivity report of this run from the database', positiveInt('--run'))
+    .option('--target-bpw <x>', 'bits per weight over the quantizable tensors (Q4_K everywhere is 4.5)', positiveNumber('--target-bpw'))
+    .option('--target-size <size>', 'whole file size: 3.9GB (powers of 1000), 900MiB (powers of 1024), or bytes', (v) => {
+      try {
+        return parseByteSize(v);
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+    })
+    .option('--pin <name=type>', 'fix a tensor\'s type; NAME may be a glob (blk.*.attn_v.weight=Q6_K); repeatable, later pins win', collect, [])
+    .option('--min <kind=type>', `minimum type for a kind, by bits per weight (ffn_down=Q3_K); repeatable (defaults: ${Object.entries(DEFAULT_MINIMUMS).map(([k, v]) => `${k}=${v}`).join(', ')})`, collect, [])
+    .option('--no-default-minimums', 'drop the default minimums (only --min applies)')
+    .option('--unreached <type>', 'type for tensors never reached by calibration', DEFAULT_UNREACHED_TYPE)
+    .option('-o, --out <file>', 'write the plan (JSON) here, for lowbit quantize --plan')
+    .option('--json', 'print the plan as JSON instead of a summary')
+    .option('--db <path>', DB_HELP)
+    .option('--no-record', 'do not record the plan in the database')
+    .addHelpText('after', `
+Minimums compare bits per weight, so Q4_K's floor (4.5) is also met by Q4_0 or IQ4_NL where the rows
+do not fit Q4_K's 256-wide blocks. The file size is that of lowbit quantize --plan --method rtn
+without --imatrix; gptq records its calibration set in the header too (a few bytes more).
+
+Examples:
+  lowbit plan model-F16.gguf --sensitivity sens.json --target-bpw 4.25 -o plan.json
+  lowbit plan model-F16.gguf --run 12 --target-size 3.9GB --pin 'output.weight=Q6_K' --min ffn_down=Q4_K -o plan.json
+  lowbit quantize model-F16.gguf --plan plan.json --method gptq --calib calib.txt -o model-plan.gguf`)
+    .action(async (model: string, o: { sensitivity?: string; run?: number; targetBpw?: number; targetSize?: number; pin: string[]; min: string[]; defaultMinimums: boolean; unreached: string; out?: string; json?: boolean; db?: string; record: boolean }) => {
+      if (!o.sensitivity === (o.run === undefined)) throw new Error('give the sensitivity report: --sensitivity FILE or --run ID (one of them)');
+      if ((o.targetBpw === undefined) === (o.targetSize === undefined)) throw new Error('give one target: --target-bpw X or --target-size SIZE');
+      const store = o.record || o.run !== undefined ? openStore(o.db) : undefined;
+      try {
+        const report = o.sensitivity ? readReport(o.sensitivity) : loadSensitivityReport(store!, o.run!);
+        const desc = importModel(model);
+        const t0 = performance.now();
+        const plan = planFromSensitivity(report, {
+          targetBpw: o.targetBpw,
+          targetBytes: o.targetSize,
+          pins: Object.fromEntries(o.pin.map((s) => parseAssignment(s, '--pin'))),
+          minimums: Object.fromEntries(o.min.map((s) => parseAssignment(s, '--min'))),
+          defaultMinimums: o.defaultMinimums,
+          unreachedType: o.unreached,
+          model: desc,
+        });
+        const seconds = (performance.now() - t0) / 1000;
+        if (o.out) fs.writeFileSync(o.out, JSON.stringify(plan, null, 2) + '\n');
+        const planId = o.record && store ? addPlan(store, { plan, modelId: await recordModel(store, desc), sensitivityRunId: o.run ?? null }) : null;
+        if (o.json) return void process.stdout.write(JSON.stringify({ ...plan, planId }) + '\n');
+        process.stdout.write(summarizePlan(plan, seconds) + (o.out ? `wrote ${o.out}\n` : '') + (planId !== null ? `recorded as plan ${planId}\n` : ''));
+      } finally {
+        store?.close();
+      }
+    });
+}
