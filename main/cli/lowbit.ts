@@ -6,6 +6,7 @@ import { evalCommand } from './eval.js';
 import { imatrixCommand } from './imatrix.js';
 import { planCommand } from './plan.js';
 import { quantizeCommand } from './quantize.js';
+import { sensitivityCommand } from './sensitivity.js';
 import { studioCommand } from './studio.js';
 
 const program = new Command('lowbit')
@@ -14,6 +15,7 @@ const program = new Command('lowbit')
   .addCommand(evalCommand())
   .addCommand(planCommand())
   .addCommand(quantizeCommand())
+  .addCommand(sensitivityCommand())
   .addCommand(imatrixCommand())
   .addCommand(studioCommand());
 

@@ -11,7 +11,8 @@ import { defaultThreads, runEvaluation } from '../evaluation.js';
 import { importModel } from '../model/import.js';
 import { PRESETS } from '../quant/presets.js';
 import { quantizeWithPreset } from '../quantize-preset.js';
-import { measureWeightSensitivity } from '../studio/weight-sensitivity.js';
+import { saveSensitivityReport } from '../db/plans-store.js';
+import { measureSensitivity } from '../sensitivity/measure.js';
 import { tokenizerForModel } from '../tokenizer/for-model.js';
 import type { JobContext, JobWork } from './runner.js';
 
@@ -56,7 +57,7 @@ function sensitivity(store: Store, s: Spec<'sensitivity'>): JobWork {
     const runId = store.startRun({ kind: 'sensitivity', params: { model: s.model, types: s.types, method: 'rtn' }, projectId: s.projectId, textSetId: set.id });
     ctx.linkRun(runId);
     try {
-      const report = await measureWeightSensitivity({
+      const report = await measureSensitivity({
         model: s.model,
         calibration: { source: parseTextSource(set.sourcePath), params: { sequences: p.sequences, length: p.length, seed: p.seed } },
         types: s.types,
@@ -67,10 +68,7 @@ function sensitivity(store: Store, s: Spec<'sensitivity'>): JobWork {
           ctx.progress(d, t);
         },
       });
-      store.addTensorStats(
-        runId,
-        report.tensors.flatMap((t) => t.candidates.map((c) => ({ tensor: t.name, layer: t.layer, kind: t.kind, type: c.type, bytes: c.bytes, error: c.error, activations: t.activations }))),
-      );
+      saveSensitivityReport(store, runId, report);
       store.finishRun(runId, 'done', { results: report });
       ctx.log(`${report.tensors.length} tensors × ${s.types.length} types measured on ${report.calibration.tokens} tokens`);
       return { runId, tensors: report.tensors.length };
