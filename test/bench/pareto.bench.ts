@@ -1,50 +1,58 @@
-// Plans across budgets, executed with rtn and measured with our evaluator: does the predicted KL
-// rank the plans as the measured KL does (Spearman), and do plans beat llama.cpp's presets at the
-// presets' own sizes? A skeleton for issue #5 points 4 and 5: the sensitivity comes from a
-// provider (here the weight round-trip stand-in; the streaming pipeline's Hessian-weighted measure
-// plugs in the same way), and the KL is our evaluator's, not yet llama.cpp's. Evaluation text:
-// the first 200 KB of tinystories_val (no calibration text is used by the stand-in).
-// Writes test-artifacts/bench/pareto.json.
+// Mixed precision against llama.cpp's presets on stories260K. Sensitivity: our one-pass
+// Hessian-weighted measure on calibration text, its KL prediction fitted on single-tensor KLs
+// measured on the same calibration text (lowbit sensitivity --measure-kl). Plans at the byte sizes
+// of the presets (1 KiB below, for the calibration provenance GPTQ adds to the header) and at
+// bits-per-weight targets, executed with GPTQ; the presets are llama.cpp's mixes rounded to nearest
+// with an importance matrix from the same calibration text (byte-exact llama-quantize output).
+// Every file is measured on text not used for calibration by llama.cpp itself (perplexity and KL
+// to the F32 model, node-llama-cpp) and by our evaluator (for the predicted-vs-measured check).
+// babyllama is not included: its vocabulary cannot be written as a GGUF llama.cpp loads.
+// Writes test-artifacts/bench/pareto.json and pareto.png (size vs KL, drawn with chart.js in Chromium).
 //
 //   npm run bench:pareto
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { computeImatrix } from '../../main/core/calibration/imatrix-run.js';
 import { runEvaluation } from '../../main/core/evaluation.js';
 import { importModel } from '../../main/core/model/import.js';
 import { planFromSensitivity } from '../../main/core/plan/plan.js';
 import { spearman } from '../../main/core/plan/rank-correlation.js';
 import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
-import type { PlanFile, SensitivityReport } from '../../main/core/sensitivity/types.js';
-import { roundTripProvider, SensitivityProvider } from '../helpers/roundtrip-sensitivity.js';
+import { measureKl } from '../../main/core/sensitivity/measure-kl.js';
+import { measureSensitivity } from '../../main/core/sensitivity/measure.js';
+import type { PlanFile } from '../../main/core/sensitivity/types.js';
+import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
+import { llamaPplKl, llamaScoredLogProbs } from '../helpers/llama.js';
 import { artifactsDir, sharedPath } from '../helpers/shared.js';
 import { writeBenchResult } from './bench-util.js';
+import { drawParetoPng } from './pareto-chart.js';
 
-const provider: { name: string; measure: SensitivityProvider } = { name: 'weight round-trip squared error (stand-in)', measure: roundTripProvider };
-const models = [{ name: 'stories260K', path: sharedPath('models', 'stories260K.gguf') }];
+const model = sharedPath('models', 'stories260K.gguf');
+const calib = { path: sharedPath('data', 'tinystories_val.txt'), start: 400_067 };
+const calibration = { source: calib, params: { sequences: 128, length: 256, seed: 0 } };
 const evalText = { path: sharedPath('data', 'tinystories_val_200k.txt') };
-const BPW_TARGETS = [3, 3.5, 4, 4.5, 5, 6, 6.75, 7.5, 8.25, 9, 9.75, 10.5, 12];
+const BPW_TARGETS = [3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10];
 const PRESETS = ['Q4_0', 'IQ4_NL', 'Q4_1', 'Q5_0', 'Q5_1', 'Q4_K_M', 'Q5_K_M', 'Q6_K', 'Q8_0'];
+const CANDIDATES = ['Q4_0', 'IQ4_NL', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K'];
+const HEADER_ALLOWANCE = 1024;
+const LLAMA_CHUNKS = 40;
 const threads = 2;
 const dir = artifactsDir('bench', 'pareto');
 
-async function measure(model: string, file: string) {
-  const r = await runEvaluation({ model: file, reference: model, text: evalText, nCtx: 256, threads });
-  return { bytes: fs.statSync(file).size, ppl: r.ppl, meanKl: r.meanKl! };
+const desc = importModel(model);
+const tok = tokenizerForModel(desc);
+const evalTokens = tok.encode(fs.readFileSync(evalText.path, 'utf8'));
+const nVocab = desc.hparams.nVocab;
+const reference = await llamaScoredLogProbs(model, evalTokens, 256, nVocab, tok.bos!, LLAMA_CHUNKS);
+
+async function measure(file: string) {
+  const ours = await runEvaluation({ model: file, reference: model, text: evalText, nCtx: 256, threads });
+  const llama = await llamaPplKl(file, reference, evalTokens, 256, nVocab, tok.bos!, LLAMA_CHUNKS);
+  return { bytes: fs.statSync(file).size, llamaCpp: llama, ours: { ppl: ours.ppl, meanKl: ours.meanKl! } };
 }
 
-async function runPlan(model: string, plan: PlanFile, out: string) {
-  await quantizeWithPreset({ model, plan, out, method: 'rtn', threads });
-  return { target: plan.target, bitsPerWeight: plan.bitsPerWeight, plannedBytes: plan.bytes, predictedKl: plan.predictedKl, types: countTypes(plan), ...(await measure(model, out)) };
-}
-
-function countTypes(plan: PlanFile): Record<string, number> {
-  const c: Record<string, number> = {};
-  for (const t of Object.values(plan.tensors)) c[t] = (c[t] ?? 0) + 1;
-  return c;
-}
-
-function tryPlan(report: SensitivityReport, o: Parameters<typeof planFromSensitivity>[1]): PlanFile | string {
+function tryPlan(o: Parameters<typeof planFromSensitivity>[1]): PlanFile | string {
   try {
     return planFromSensitivity(report, o);
   } catch (e) {
@@ -52,47 +60,56 @@ function tryPlan(report: SensitivityReport, o: Parameters<typeof planFromSensiti
   }
 }
 
-const results = [];
-for (const m of models) {
-  const desc = importModel(m.path);
-  const report = await provider.measure(m.path);
-  const plans = [];
-  const skipped = [];
-  for (const bpw of BPW_TARGETS) {
-    const plan = tryPlan(report, { targetBpw: bpw, model: desc });
-    if (typeof plan === 'string') skipped.push({ targetBpw: bpw, reason: plan });
-    else plans.push(await runPlan(m.path, plan, path.join(dir, `${m.name}-plan-${bpw}bpw.gguf`)));
-  }
-  const presets = [];
-  for (const preset of PRESETS) {
-    const file = path.join(dir, `${m.name}-${preset}.gguf`);
-    await quantizeWithPreset({ model: m.path, preset, out: file, threads });
-    const base = await measure(m.path, file);
-    const plan = tryPlan(report, { targetBytes: base.bytes, model: desc });
-    const ours = typeof plan === 'string' ? { skipped: plan } : await runPlan(m.path, plan, path.join(dir, `${m.name}-plan-at-${preset}.gguf`));
-    presets.push({
-      preset,
-      ...base,
-      plan: ours,
-      planBeatsPreset: 'meanKl' in ours ? ours.bytes <= base.bytes && ours.meanKl < base.meanKl && ours.ppl < base.ppl : null,
-    });
-  }
-  const predicted = plans.map((p) => p.predictedKl);
-  const measured = plans.map((p) => p.meanKl);
-  results.push({
-    model: m.name,
-    predictionBasis: report.tensors.some((t) => t.candidates.some((c) => c.kl !== undefined)) ? 'kl-fit' : 'error',
-    plans,
-    skipped,
-    spearmanPredictedVsMeasuredKl: plans.length >= 2 ? spearman(predicted, measured) : null,
-    presets,
-  });
+async function runPlan(plan: PlanFile, out: string) {
+  await quantizeWithPreset({ model, plan, out, method: 'gptq', calibration, threads });
+  const types: Record<string, number> = {};
+  for (const t of Object.values(plan.tensors)) types[t] = (types[t] ?? 0) + 1;
+  return { target: plan.target, bitsPerWeight: plan.bitsPerWeight, predictedKl: plan.predictedKl, types, ...(await measure(out)) };
 }
 
+const t0 = performance.now();
+const report = await measureSensitivity({ model, calibration, types: CANDIDATES, threads });
+await measureKl(report, { text: calib, nCtx: 256, chunks: 4, threads });
+const sensitivitySeconds = (performance.now() - t0) / 1000;
+const imatrix = path.join(dir, 'imatrix.gguf');
+await computeImatrix({ model, text: calib, nCtx: 256, threads, out: imatrix });
+
+const presets = [];
+for (const preset of PRESETS) {
+  const file = path.join(dir, `preset-${preset}.gguf`);
+  await quantizeWithPreset({ model, preset, imatrix, out: file, threads });
+  const base = await measure(file);
+  const plan = tryPlan({ targetBytes: base.bytes - HEADER_ALLOWANCE, model: desc });
+  const ours = typeof plan === 'string' ? { skipped: plan } : await runPlan(plan, path.join(dir, `plan-at-${preset}.gguf`));
+  const beats = 'llamaCpp' in ours ? ours.bytes <= base.bytes && ours.llamaCpp.meanKl < base.llamaCpp.meanKl && ours.llamaCpp.ppl < base.llamaCpp.ppl : null;
+  presets.push({ preset, ...base, plan: ours, planBeatsPreset: beats });
+  console.error(`${preset}: preset ${base.bytes} B KL ${base.llamaCpp.meanKl.toFixed(5)} ppl ${base.llamaCpp.ppl.toFixed(4)} | plan ${'llamaCpp' in ours ? `${ours.bytes} B KL ${ours.llamaCpp.meanKl.toFixed(5)} ppl ${ours.llamaCpp.ppl.toFixed(4)}` : ours.skipped}`);
+}
+
+const plans = [];
+const skipped = [];
+for (const bpw of BPW_TARGETS) {
+  const plan = tryPlan({ targetBpw: bpw, model: desc });
+  if (typeof plan === 'string') skipped.push({ targetBpw: bpw, reason: plan });
+  else plans.push(await runPlan(plan, path.join(dir, `plan-${bpw}bpw.gguf`)));
+}
+
+const all = [...plans, ...presets.flatMap((p) => ('llamaCpp' in p.plan ? [p.plan] : []))];
+const rho = spearman(all.map((p) => p.predictedKl), all.map((p) => p.ours.meanKl));
+console.error(`predicted vs measured KL over ${all.length} plans: Spearman ${rho.toFixed(3)}`);
+const png = path.join(dir, 'pareto.png');
+await drawParetoPng(png, {
+  presets: presets.map((p) => ({ label: p.preset, bytes: p.bytes, kl: p.llamaCpp.meanKl })),
+  plans: all.map((p) => ({ label: p.target.kind === 'bpw' ? `${p.target.value} bpw` : 'at preset size', bytes: p.bytes, kl: p.llamaCpp.meanKl })),
+});
 writeBenchResult('pareto', {
-  provider: provider.name,
-  evaluator: 'lowbit eval (ours), KL to the unquantized model, ctx 256',
-  evalText: path.basename(evalText.path),
-  spearmanTarget: 0.9,
-  results,
+  model: 'stories260K',
+  calibration: 'tinystories_val.txt@400067: (128 × 256 tokens, seed 0); single-tensor KL for the fit on 4 × 256 tokens of it',
+  evaluation: `tinystories_val_200k.txt, ctx 256: llama.cpp (node-llama-cpp) over ${LLAMA_CHUNKS} chunks, ours over all`,
+  sensitivitySeconds,
+  presetsWithImatrixVsPlansWithGptq: presets,
+  plansAtBpw: plans,
+  skipped,
+  predictedVsMeasuredKl: { plans: all.length, spearman: rho, target: 0.9 },
+  plot: png,
 });

@@ -34,15 +34,16 @@ export async function llamaLogits(modelPath: string, tokens: number[], nVocab: n
 
 /**
  * llama-perplexity's protocol run inside llama.cpp (node-llama-cpp): each chunk from an empty
- * cache with BOS first, the second half scored. `chunks` limits the work.
+ * cache with BOS first, the second half scored. `chunks` limits the work. Returns the scored
+ * positions' log-probabilities (one Float64Array of nVocab per position) and their targets.
  */
-export async function llamaPerplexity(modelPath: string, tokens: number[], nCtx: number, nVocab: number, bos: number, chunks: number): Promise<number> {
+export async function llamaScoredLogProbs(modelPath: string, tokens: number[], nCtx: number, nVocab: number, bos: number, chunks: number) {
   const llama = await llamaCpp();
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({ contextSize: nCtx, batchSize: nCtx, threads: 2 });
   const seq = context.getSequence();
-  let nll = 0;
-  let count = 0;
+  const logProbs: Float64Array[] = [];
+  const targets: number[] = [];
   try {
     const n = Math.min(chunks, Math.floor(tokens.length / nCtx));
     for (let c = 0; c < n; c++) {
@@ -53,20 +54,38 @@ export async function llamaPerplexity(modelPath: string, tokens: number[], nCtx:
       const items = chunk.map((t, i) => (i >= first && i < nCtx - 1 ? ([t, { generateNext: { logits: true } }] as [Token, { generateNext: { logits: true } }]) : (t as Token)));
       const res = await seq.controlledEvaluate(items);
       for (let i = first; i < nCtx - 1; i++) {
-        const logits = res[i]!.next.logits!;
         const v = new Float64Array(nVocab);
-        for (const [tok, x] of logits) v[tok] = x;
+        for (const [tok, x] of res[i]!.next.logits!) v[tok] = x;
         let m = -Infinity;
         for (const x of v) m = Math.max(m, x);
         let s = 0;
         for (const x of v) s += Math.exp(x - m);
-        nll -= v[tokens[c * nCtx + i + 1]] - m - Math.log(s);
-        count++;
+        const lse = m + Math.log(s);
+        for (let k = 0; k < nVocab; k++) v[k] -= lse;
+        logProbs.push(v);
+        targets.push(tokens[c * nCtx + i + 1]);
       }
     }
   } finally {
     await context.dispose();
     await model.dispose();
   }
-  return Math.exp(nll / count);
+  return { logProbs, targets };
+}
+
+export async function llamaPerplexity(modelPath: string, tokens: number[], nCtx: number, nVocab: number, bos: number, chunks: number): Promise<number> {
+  const { logProbs, targets } = await llamaScoredLogProbs(modelPath, tokens, nCtx, nVocab, bos, chunks);
+  return Math.exp(-logProbs.reduce((s, lp, i) => s + lp[targets[i]], 0) / logProbs.length);
+}
+
+/** Perplexity of `modelPath` and its mean KL divergence from `reference` (log-probs of the same positions), by llama.cpp. */
+export async function llamaPplKl(modelPath: string, reference: { logProbs: Float64Array[] }, tokens: number[], nCtx: number, nVocab: number, bos: number, chunks: number) {
+  const { logProbs, targets } = await llamaScoredLogProbs(modelPath, tokens, nCtx, nVocab, bos, chunks);
+  let kl = 0;
+  for (let i = 0; i < logProbs.length; i++) {
+    const p = reference.logProbs[i];
+    const q = logProbs[i];
+    for (let k = 0; k < nVocab; k++) kl += Math.exp(p[k]) * (p[k] - q[k]);
+  }
+  return { ppl: Math.exp(-logProbs.reduce((s, lp, i) => s + lp[targets[i]], 0) / logProbs.length), meanKl: kl / logProbs.length };
 }

@@ -1,0 +1,42 @@
+// Draws the size-vs-KL chart of bench:pareto with chart.js in headless Chromium and saves it as PNG.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+import { repoRoot } from '../helpers/shared.js';
+
+interface Point {
+  label: string;
+  bytes: number;
+  kl: number;
+}
+
+export async function drawParetoPng(out: string, data: { presets: Point[]; plans: Point[] }): Promise<void> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+    await page.setContent('<canvas id="c" width="900" height="600"></canvas>');
+    await page.addScriptTag({ path: path.join(repoRoot, 'node_modules', 'chart.js', 'dist', 'chart.umd.js') });
+    await page.evaluate((d) => {
+      const toXY = (p: Point[]) => p.map((x) => ({ x: x.bytes / 1024, y: x.kl }));
+      const Chart = (window as unknown as { Chart: new (el: unknown, cfg: unknown) => unknown }).Chart;
+      new Chart(document.getElementById('c'), {
+        type: 'scatter',
+        data: {
+          datasets: [
+            { label: "llama.cpp presets (RTN + imatrix)", data: toXY(d.presets), backgroundColor: '#d9480f', pointRadius: 6 },
+            { label: 'Lowbit plans (GPTQ, mixed precision)', data: toXY(d.plans), backgroundColor: '#1971c2', pointRadius: 5, showLine: false },
+          ],
+        },
+        options: {
+          animation: false,
+          responsive: false,
+          plugins: { title: { display: true, text: 'stories260K: file size vs KL divergence to F32 (measured by llama.cpp)' } },
+          scales: { x: { title: { display: true, text: 'file size (KiB)' } }, y: { type: 'logarithmic', title: { display: true, text: 'mean KL divergence' } } },
+        },
+      });
+    }, data);
+    await page.locator('#c').screenshot({ path: out });
+  } finally {
+    await browser.close();
+  }
+}
