@@ -25,6 +25,8 @@ AxpyFn axpy_kernel();
 // (m == n, A and B the same rows or not) only the entries j ≤ i of C are touched.
 void dgemm_nt(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B,
               int64_t ldb, double* C, int64_t ldc, ThreadPool* pool, bool lower_only = false);
+void sgemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+              float* C, int64_t ldc, ThreadPool* pool, bool lower_only = false);
 void dgemm_nt_ref(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B,
                   int64_t ldb, double* C, int64_t ldc);
 
@@ -40,6 +42,9 @@ std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadP
 // (J reverses the index order), which costs one Cholesky and one triangular inverse. Returns false
 // when H + shift·I is not positive definite.
 bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool);
+// The same factorisation in f32 (H, given in fp64, is damped then rounded once), as GPTQ's
+// reference implementation does it: half the time of fp64, and U is used in f32 anyway.
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<float>& U, ThreadPool* pool);
 
 // (H + shift·I)⁻¹ = UᵀU with U from upper_cholesky_of_inverse; false when not positive definite.
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool);

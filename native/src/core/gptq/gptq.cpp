@@ -124,18 +124,16 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   for (int64_t p = 0; p < cols; ++p) pos[perm[p]] = p;
 
   const auto t_factor = Clock::now();
-  std::vector<double> U;
+  std::vector<float> Uf;
   double lambda = o.damp;
   for (int attempt = 0;; ++attempt, lambda += o.damp_step) {
     if (attempt >= o.max_tries) throw std::runtime_error("the Hessian stays singular even with damping " + std::to_string(lambda));
-    if (linalg::upper_cholesky_of_inverse(H.data(), cols, lambda * mean_diag, U, &pool)) break;
+    if (linalg::upper_cholesky_of_inverse(H.data(), cols, lambda * mean_diag, Uf, &pool)) break;
   }
   res.damp = lambda;
   std::vector<double>().swap(H);
   std::vector<double> ud(static_cast<size_t>(cols));
-  for (int64_t j = 0; j < cols; ++j) ud[j] = U[j * cols + j];
-  std::vector<float> Uf(U.begin(), U.end());
-  std::vector<double>().swap(U);
+  for (int64_t j = 0; j < cols; ++j) ud[j] = Uf[j * cols + j];
   res.factor_seconds = seconds_since(t_factor);
 
   res.data.assign(static_cast<size_t>(rows * nblocks) * block_bytes, 0);

@@ -1,4 +1,5 @@
-// Blocked fp64 Cholesky, triangular inverse and the factors GPTQ needs; the O(n³) work is in dgemm_nt.
+// Blocked Cholesky, triangular inverse and the factors GPTQ needs, in fp64 or f32 (the O(n³) work in
+// dgemm_nt / sgemm_nt; the small diagonal blocks always sum in double).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -12,36 +13,45 @@ namespace {
 constexpr int64_t NB = 256;  // panel width (fewer passes over the trailing matrix)
 constexpr int64_t JT = 64;   // rows per task in the triangular inverse
 
+inline void gemm_nt(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
+                    double* C, int64_t ldc, ThreadPool* pool, bool lower_only = false) {
+  dgemm_nt(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
+}
+inline void gemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                    float* C, int64_t ldc, ThreadPool* pool, bool lower_only = false) {
+  sgemm_nt(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
+}
+
 // inverse of the nb×nb lower-triangular block at L (leading dimension ld) into out (nb×nb)
-void small_lower_inverse(const double* L, int64_t ld, int64_t nb, double* out) {
-  std::fill(out, out + nb * nb, 0.0);
+template <typename T>
+void small_lower_inverse(const T* L, int64_t ld, int64_t nb, T* out) {
+  std::fill(out, out + nb * nb, T(0));
   for (int64_t i = 0; i < nb; ++i) {
     const double inv_ii = 1.0 / L[i * ld + i];
-    out[i * nb + i] = inv_ii;
+    out[i * nb + i] = static_cast<T>(inv_ii);
     for (int64_t j = 0; j < i; ++j) {
       double s = 0;
-      for (int64_t k = j; k < i; ++k) s += L[i * ld + k] * out[k * nb + j];
-      out[i * nb + j] = -s * inv_ii;
+      for (int64_t k = j; k < i; ++k) s += static_cast<double>(L[i * ld + k]) * out[k * nb + j];
+      out[i * nb + j] = static_cast<T>(-s * inv_ii);
     }
   }
 }
 
-}  // namespace
-
-bool cholesky_lower(double* a, int64_t n, ThreadPool* pool) {
-  std::vector<double> inv, panel;
+template <typename T>
+bool cholesky_lower_impl(T* a, int64_t n, ThreadPool* pool) {
+  std::vector<T> inv, panel;
   for (int64_t k0 = 0; k0 < n; k0 += NB) {
     const int64_t k1 = std::min(n, k0 + NB), kb = k1 - k0;
     for (int64_t j = k0; j < k1; ++j) {
       double d = a[j * n + j];
-      for (int64_t k = k0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
+      for (int64_t k = k0; k < j; ++k) d -= static_cast<double>(a[j * n + k]) * a[j * n + k];
       if (!(d > 0) || !std::isfinite(d)) return false;
       const double ljj = std::sqrt(d);
-      a[j * n + j] = ljj;
+      a[j * n + j] = static_cast<T>(ljj);
       for (int64_t i = j + 1; i < k1; ++i) {
         double s = a[i * n + j];
-        for (int64_t k = k0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
-        a[i * n + j] = s / ljj;
+        for (int64_t k = k0; k < j; ++k) s -= static_cast<double>(a[i * n + k]) * a[j * n + k];
+        a[i * n + j] = static_cast<T>(s / ljj);
       }
     }
     if (k1 == n) break;
@@ -51,19 +61,20 @@ bool cholesky_lower(double* a, int64_t n, ThreadPool* pool) {
     small_lower_inverse(a + k0 * n + k0, n, kb, inv.data());
     panel.resize(static_cast<size_t>(rest * kb));
     for (int64_t i = 0; i < rest; ++i) {
-      double* row = a + (k1 + i) * n + k0;
+      T* row = a + (k1 + i) * n + k0;
       std::copy(row, row + kb, panel.data() + i * kb);
-      std::fill(row, row + kb, 0.0);
+      std::fill(row, row + kb, T(0));
     }
-    dgemm_nt(rest, kb, kb, 1.0, panel.data(), kb, inv.data(), kb, a + k1 * n + k0, n, pool);
-    dgemm_nt(rest, rest, kb, -1.0, a + k1 * n + k0, n, a + k1 * n + k0, n, a + k1 * n + k1, n, pool, true);
+    gemm_nt(rest, kb, kb, T(1), panel.data(), kb, inv.data(), kb, a + k1 * n + k0, n, pool);
+    gemm_nt(rest, rest, kb, T(-1), a + k1 * n + k0, n, a + k1 * n + k0, n, a + k1 * n + k1, n, pool, true);
   }
-  for (int64_t i = 0; i < n; ++i) std::fill(a + i * n + i + 1, a + (i + 1) * n, 0.0);
+  for (int64_t i = 0; i < n; ++i) std::fill(a + i * n + i + 1, a + (i + 1) * n, T(0));
   return true;
 }
 
-std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadPool* pool) {
-  std::vector<double> Y(static_cast<size_t>(n * n), 0.0), xii, T;
+template <typename T>
+std::vector<T> lower_inverse_transposed_impl(const T* L, int64_t n, ThreadPool* pool) {
+  std::vector<T> Y(static_cast<size_t>(n * n), T(0)), xii, Tm;
   for (int64_t I0 = 0; I0 < n; I0 += NB) {
     const int64_t I1 = std::min(n, I0 + NB), ib = I1 - I0;
     xii.resize(static_cast<size_t>(ib * ib));
@@ -72,24 +83,24 @@ std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadP
       for (int64_t c = 0; c <= r; ++c) Y[(I0 + c) * n + I0 + r] = xii[r * ib + c];
     if (I0 == 0) continue;
     // rows j < I0 of Y, columns of block I:  Y[j][I] = −(Σ_{k<I0} Y[j][k]·L[I][k]) · X_IIᵀ
-    T.assign(static_cast<size_t>(I0 * ib), 0.0);
+    Tm.assign(static_cast<size_t>(I0 * ib), T(0));
     for_each_task(pool, (I0 + JT - 1) / JT, [&](int64_t t) {
       const int64_t j0 = t * JT, jn = std::min(I0, j0 + JT) - j0;
       // Y[j][k] = 0 for k < j, so the sum can start at j0
-      dgemm_nt(jn, ib, I0 - j0, 1.0, Y.data() + j0 * n + j0, n, L + I0 * n + j0, n, T.data() + j0 * ib, ib, nullptr);
-      dgemm_nt(jn, ib, ib, -1.0, T.data() + j0 * ib, ib, xii.data(), ib, Y.data() + j0 * n + I0, n, nullptr);
+      gemm_nt(jn, ib, I0 - j0, T(1), Y.data() + j0 * n + j0, n, L + I0 * n + j0, n, Tm.data() + j0 * ib, ib, nullptr);
+      gemm_nt(jn, ib, ib, T(-1), Tm.data() + j0 * ib, ib, xii.data(), ib, Y.data() + j0 * n + I0, n, nullptr);
     });
   }
   return Y;
 }
 
-bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool) {
-  std::vector<double> P(static_cast<size_t>(n * n), 0.0);
+template <typename T>
+bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, std::vector<T>& U, ThreadPool* pool) {
+  std::vector<T> P(static_cast<size_t>(n * n), T(0));
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j <= i; ++j) P[i * n + j] = H[(n - 1 - i) * n + (n - 1 - j)];
-  for (int64_t i = 0; i < n; ++i) P[i * n + i] += shift;
-  if (!cholesky_lower(P.data(), n, pool)) return false;
-  const std::vector<double> Y = lower_inverse_transposed(P.data(), n, pool);
+    for (int64_t j = 0; j <= i; ++j) P[i * n + j] = static_cast<T>(H[(n - 1 - i) * n + (n - 1 - j)] + (i == j ? shift : 0.0));
+  if (!cholesky_lower_impl(P.data(), n, pool)) return false;
+  const std::vector<T> Y = lower_inverse_transposed_impl(P.data(), n, pool);
   // U[a][b] = X[n−1−a][n−1−b] = Y[n−1−b][n−1−a], in tiles so that both sides stay in cache
   constexpr int64_t TB = 64;
   bool finite = true;
@@ -97,13 +108,29 @@ bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::ve
     for (int64_t b0 = 0; b0 < n; b0 += TB)
       for (int64_t a = a0; a < std::min(n, a0 + TB); ++a)
         for (int64_t b = b0; b < std::min(n, b0 + TB); ++b) {
-          const double v = b >= a ? Y[(n - 1 - b) * n + (n - 1 - a)] : 0.0;
+          const T v = b >= a ? Y[(n - 1 - b) * n + (n - 1 - a)] : T(0);
           finite = finite && std::isfinite(v);
           P[a * n + b] = v;
         }
   if (!finite) return false;
   U.swap(P);
   return true;
+}
+
+}  // namespace
+
+bool cholesky_lower(double* a, int64_t n, ThreadPool* pool) { return cholesky_lower_impl(a, n, pool); }
+
+std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadPool* pool) {
+  return lower_inverse_transposed_impl(L, n, pool);
+}
+
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool) {
+  return upper_cholesky_of_inverse_impl(H, n, shift, U, pool);
+}
+
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<float>& U, ThreadPool* pool) {
+  return upper_cholesky_of_inverse_impl(H, n, shift, U, pool);
 }
 
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool) {
