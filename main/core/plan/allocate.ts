@@ -59,7 +59,7 @@ function lowerHull(p: Candidate[]): Candidate[] {
   return h;
 }
 
-const EXACT_STATE_LIMIT = 200_000;
+const EXACT_STATE_LIMIT = 20_000;
 /** Beyond this many tensors the exact programme is not attempted (its frontier explodes). */
 const EXACT_MAX_TENSORS = 40;
 
@@ -134,35 +134,44 @@ function summarize(tensors: AllocTensor[], chosen: Candidate[]) {
   return { choice, bytes, error };
 }
 
-/** Exact DP over Pareto frontiers; returns null when the frontier grows past the state limit. */
+/**
+ * Exact DP over Pareto frontiers; returns null when the frontier grows past the state limit.
+ * Each layer of states keeps (bytes, error) and a back-pointer (previous state, candidate), so a
+ * step costs O(states × candidates) without copying choices.
+ */
 function exactAllocate(tensors: AllocTensor[], fronts: Candidate[][], budget: number, limit: number) {
   interface State {
     bytes: number;
     error: number;
-    pick: Int32Array;
+    prev: number;
+    pick: number;
   }
-  let states: State[] = [{ bytes: 0, error: 0, pick: new Int32Array(0) }];
+  const layers: State[][] = [];
+  let states: State[] = [{ bytes: 0, error: 0, prev: -1, pick: -1 }];
   const minRest = new Array(fronts.length + 1).fill(0);
   for (let i = fronts.length - 1; i >= 0; i--) minRest[i] = minRest[i + 1] + fronts[i][0].bytes;
   for (let i = 0; i < fronts.length; i++) {
     const next: State[] = [];
-    for (const s of states)
+    states.forEach((s, si) =>
       fronts[i].forEach((c, k) => {
         const b = s.bytes + c.bytes;
-        if (b + minRest[i + 1] > budget) return;
-        const pick = new Int32Array(i + 1);
-        pick.set(s.pick);
-        pick[i] = k;
-        next.push({ bytes: b, error: s.error + c.error, pick });
-      });
+        if (b + minRest[i + 1] <= budget) next.push({ bytes: b, error: s.error + c.error, prev: si, pick: k });
+      }),
+    );
     if (next.length > limit) return null;
     next.sort((a, b) => a.bytes - b.bytes || a.error - b.error);
+    layers.push(states);
     states = [];
     for (const s of next) if (!states.length || s.error < states[states.length - 1].error) states.push(s);
     if (states.length * (fronts[i + 1]?.length ?? 1) > limit) return null;
   }
-  const best = states.reduce((a, b) => (b.error < a.error ? b : a));
-  return summarize(tensors, Array.from(best.pick, (k, i) => fronts[i][k]));
+  let best = states.reduce((a, b) => (b.error < a.error ? b : a));
+  const chosen: Candidate[] = new Array(fronts.length);
+  for (let i = fronts.length - 1; i >= 0; i--) {
+    chosen[i] = fronts[i][best.pick];
+    best = layers[i][best.prev];
+  }
+  return summarize(tensors, chosen);
 }
 
 /** Max-heap of (tensor index, slope). */
