@@ -25,13 +25,13 @@ fn signed_absmax(x0: u32) -> f32 {
   var mx = 0.0;
   for (var j = 0u; j < 32u; j = j + 1u) {
     let v = xs[x0 + j];
-    if (abs(v) > a) { a = abs(v); mx = v; }
+    if (abs_bits(v) > abs_bits(a)) { a = bitcast<f32>(abs_bits(v)); mx = v; }
   }
   return mx;
 }
 
 fn inverse_or_zero(d: f32) -> f32 {
-  return select(0.0, fdiv_rn(1.0, d), d != 0.0);
+  return select(0.0, fdiv_rn(1.0, d), nonzero(d));
 }
 
 // std::min<int8_t>(top, static_cast<int8_t>(v)) as an unsigned byte
@@ -44,8 +44,8 @@ fn q_Q4_0(x0: u32, o: u32) {
   let id = inverse_or_zero(d);
   put_u16(o, f32_to_f16_bits(d));
   for (var j = 0u; j < 16u; j = j + 1u) {
-    let a = code(nofma(xs[x0 + j] * id) + 8.5, 15);
-    let b = code(nofma(xs[x0 + 16u + j] * id) + 8.5, 15);
+    let a = code(nofma(mul_sub(xs[x0 + j], id)) + 8.5, 15);
+    let b = code(nofma(mul_sub(xs[x0 + 16u + j], id)) + 8.5, 15);
     put_u8(o + 2u + j, a | (b << 4u));
   }
 }
@@ -56,21 +56,21 @@ fn min_max(x0: u32) -> vec2<f32> {
   var hi = bitcast<f32>(0xff7fffffu);
   for (var j = 0u; j < 32u; j = j + 1u) {
     let v = xs[x0 + j];
-    if (v < lo) { lo = v; }
-    if (hi < v) { hi = v; }
+    if (lt(v, lo)) { lo = v; }
+    if (lt(hi, v)) { hi = v; }
   }
   return vec2<f32>(lo, hi);
 }
 
 fn q_Q4_1(x0: u32, o: u32) {
   let mm = min_max(x0);
-  let d = fdiv_rn(mm.y - mm.x, 15.0);
+  let d = fdiv_rn(sub_rn(mm.y, mm.x), 15.0);
   let id = inverse_or_zero(d);
   put_u16(o, f32_to_f16_bits(d));
   put_u16(o + 2u, f32_to_f16_bits(mm.x));
   for (var j = 0u; j < 16u; j = j + 1u) {
-    let a = code(nofma((xs[x0 + j] - mm.x) * id) + 0.5, 15);
-    let b = code(nofma((xs[x0 + 16u + j] - mm.x) * id) + 0.5, 15);
+    let a = code(nofma(mul_sub(sub_rn(xs[x0 + j], mm.x), id)) + 0.5, 15);
+    let b = code(nofma(mul_sub(sub_rn(xs[x0 + 16u + j], mm.x), id)) + 0.5, 15);
     put_u8(o + 4u + j, a | (b << 4u));
   }
 }
@@ -92,33 +92,33 @@ fn q_Q5_0(x0: u32, o: u32) {
   let id = inverse_or_zero(d);
   put_u16(o, f32_to_f16_bits(d));
   var l: array<u32, 32>;
-  for (var j = 0u; j < 32u; j = j + 1u) { l[j] = code(nofma(xs[x0 + j] * id) + 16.5, 31); }
+  for (var j = 0u; j < 32u; j = j + 1u) { l[j] = code(nofma(mul_sub(xs[x0 + j], id)) + 16.5, 31); }
   pack5(o + 2u, o + 6u, &l);
 }
 
 fn q_Q5_1(x0: u32, o: u32) {
   let mm = min_max(x0);
-  let d = fdiv_rn(mm.y - mm.x, 31.0);
+  let d = fdiv_rn(sub_rn(mm.y, mm.x), 31.0);
   let id = inverse_or_zero(d);
   put_u16(o, f32_to_f16_bits(d));
   put_u16(o + 2u, f32_to_f16_bits(mm.x));
   var l: array<u32, 32>;
   // static_cast<uint8_t>(float): the same truncation and low byte, without the clamp
-  for (var j = 0u; j < 32u; j = j + 1u) { l[j] = u32(c_cast_i8(nofma((xs[x0 + j] - mm.x) * id) + 0.5)) & 0xffu; }
+  for (var j = 0u; j < 32u; j = j + 1u) { l[j] = u32(c_cast_i8(nofma(mul_sub(sub_rn(xs[x0 + j], mm.x), id)) + 0.5)) & 0xffu; }
   pack5(o + 4u, o + 8u, &l);
 }
 
 fn q_Q8_0(x0: u32, o: u32) {
   var amax = 0.0;
   for (var j = 0u; j < 32u; j = j + 1u) {
-    let a = abs(xs[x0 + j]);
-    if (amax < a) { amax = a; }
+    let a = bitcast<f32>(abs_bits(xs[x0 + j]));
+    if (abs_bits(amax) < abs_bits(a)) { amax = a; }
   }
   let d = fdiv_rn(amax, 127.0);
   let id = inverse_or_zero(d);
   put_u16(o, f32_to_f16_bits(d));
   for (var j = 0u; j < 32u; j = j + 1u) {
-    put_u8(o + 2u + j, u32(c_cast_i8(round_half_away(xs[x0 + j] * id))) & 0xffu);
+    put_u8(o + 2u + j, u32(c_cast_i8(round_half_away(mul_sub(xs[x0 + j], id)))) & 0xffu);
   }
 }
 

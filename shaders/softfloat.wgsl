@@ -2,6 +2,8 @@
 // - `/` is only accurate to 2.5 ULP in WGSL; fdiv_rn is the correctly rounded IEEE division.
 // - C's float -> int8 cast (cvttss2si, then the low byte; out of range gives INT_MIN) where WGSL saturates.
 // - C's roundf rounds halves away from zero; WGSL's round() rounds them to even.
+// - devices may flush f32 subnormals to zero (SwiftShader does): comparisons and zero tests are done on
+//   the bits, and a subnormal factor is scaled into the normal range before a multiply.
 // - a multiply followed by an add may be fused by the device compiler; nofma() hides the product
 //   behind a bit operation with a runtime zero (`params.zero`) so both are rounded as in the C++.
 
@@ -86,4 +88,50 @@ fn round_half_away(v: f32) -> f32 {
   let t = trunc(v);
   if (abs(v - t) >= 0.5) { return t + sign(v); }
   return t;
+}
+
+// Total order key of a float for < and > as IEEE compares them (-0 == +0), on the bits.
+fn order_key(v: f32) -> i32 {
+  let u = bitcast<u32>(v);
+  if ((u & 0x80000000u) != 0u) { return -i32(u & 0x7fffffffu); }
+  return i32(u);
+}
+
+fn lt(a: f32, b: f32) -> bool { return order_key(a) < order_key(b); }
+fn abs_bits(v: f32) -> u32 { return bitcast<u32>(v) & 0x7fffffffu; }
+fn nonzero(v: f32) -> bool { return abs_bits(v) != 0u; }
+
+// x · y rounded once, as IEEE does it, also when x is subnormal (y normal and large: a reciprocal
+// scale). x·2^24 is built on the bits and y·2^-24 is exact.
+fn mul_sub(x: f32, y: f32) -> f32 {
+  let u = bitcast<u32>(x);
+  if ((u & 0x7f800000u) != 0u || (u & 0x7fffffu) == 0u) { return x * y; }
+  let p = unpack_abs(u & 0x7fffffffu);
+  let up = (u & 0x80000000u) | (u32(p.e + 24) << 23u) | (p.m & 0x7fffffu);
+  return bitcast<f32>(up) * (y * 5.9604644775390625e-8);
+}
+
+// a − b rounded as IEEE does it, also when an operand or the result is subnormal: operands below
+// 2^-62 are scaled by 2^64 on the bits (exact), subtracted, and the result scaled back on the bits
+// (exact: a subnormal difference of such values is representable).
+fn scale_up64(v: f32) -> f32 {
+  let u = bitcast<u32>(v);
+  if ((u & 0x7fffffffu) == 0u) { return v; }
+  let p = unpack_abs(u & 0x7fffffffu);
+  return bitcast<f32>((u & 0x80000000u) | (u32(p.e + 64) << 23u) | (p.m & 0x7fffffu));
+}
+
+fn scale_down64(v: f32) -> f32 {
+  let u = bitcast<u32>(v);
+  let a = u & 0x7fffffffu;
+  if (a == 0u) { return v; }
+  let e = i32(a >> 23u) - 64;
+  if (e >= 1) { return bitcast<f32>((u & 0x80000000u) | (u32(e) << 23u) | (a & 0x7fffffu)); }
+  let m = (a & 0x7fffffu) | 0x800000u;
+  return bitcast<f32>((u & 0x80000000u) | (m >> u32(1 - e)));
+}
+
+fn sub_rn(a: f32, b: f32) -> f32 {
+  if (abs_bits(a) >= 0x20800000u || abs_bits(b) >= 0x20800000u) { return a - b; }
+  return scale_down64(scale_up64(a) - scale_up64(b));
 }

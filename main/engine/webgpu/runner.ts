@@ -37,7 +37,7 @@ export class GpuRunner {
     const buf = this.device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: u.STORAGE | u.COPY_SRC | u.COPY_DST | extraUsage });
     if (typeof data !== 'number' && bytes > 0) {
       const src = new Uint8Array(data.buffer, data.byteOffset, bytes);
-      if (bytes % 4 === 0) this.device.queue.writeBuffer(buf, 0, src);
+      if (bytes % 4 === 0) this.device.queue.writeBuffer(buf, 0, src as Uint8Array<ArrayBuffer>);
       else {
         const padded = new Uint8Array(Math.ceil(bytes / 4) * 4);
         padded.set(src);
