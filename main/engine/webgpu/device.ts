@@ -19,8 +19,9 @@ export interface GpuHandle {
 let pending: Promise<GpuHandle> | undefined;
 
 const HINT =
-  'no WebGPU adapter found (Dawn found no Vulkan/Metal/D3D12 driver). On Linux without a GPU, SwiftShader works: ' +
-  'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json';
+  'no WebGPU adapter found (Dawn found no Vulkan/Metal/D3D12 driver). On Linux without a GPU, Chromium\'s ' +
+  'SwiftShader works: install the Vulkan loader (Debian: libvulkan1) and set ' +
+  'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (or add LD_LIBRARY_PATH=/usr/lib/chromium for its loader)';
 
 async function acquire(): Promise<GpuHandle> {
   let mod: typeof import('webgpu');
