@@ -99,6 +99,25 @@ export class GpuKernels {
     };
   }
 
+  /** sums (cols, fp64) += Σ_t x_tc² for X tokens × cols (f32 per call, fp64 across calls). Returns tokens. */
+  async columnSquareSums(sums: Float64Array, x: Float32Array, tokens: number, cols: number): Promise<number> {
+    if (sums.length !== cols) throw new Error(`sumsq: ${sums.length} sums for ${cols} columns`);
+    if (x.length !== tokens * cols) throw new Error(`sumsq: activations hold ${x.length} values, not ${tokens} × ${cols}`);
+    if (tokens === 0 || cols === 0) return tokens;
+    const r = this.runner;
+    const p = await r.pipeline('sumsq', () => shaderFile('sumsq'));
+    const xbuf = r.storage(x);
+    const out = r.storage(cols * 4);
+    const params = r.uniform([tokens, cols, 0, 0]);
+    const enc = r.device.createCommandEncoder();
+    if (Math.ceil(cols / WG) > 65535) throw new Error(`sumsq: ${cols} columns is too many`);
+    r.dispatch(enc, p, r.bind(p, [xbuf, out, params]), Math.ceil(cols / WG));
+    const data = new Float32Array(await r.readback(enc, out, cols * 4));
+    for (const b of [xbuf, out, params]) b.destroy();
+    for (let c = 0; c < cols; c++) sums[c] += data[c];
+    return tokens;
+  }
+
   /** h (cols × cols, fp64) += XᵀX for X tokens × cols. The GPU sums slices of `slice` tokens in f32 into an f32
    *  accumulator; the host adds that accumulator into h in fp64. Returns tokens (keep the running count). */
   async xtxAccumulate(h: Float64Array, x: Float32Array, tokens: number, cols: number, slice = 256): Promise<number> {
