@@ -42,7 +42,7 @@ __global__ void xtx_upper(double* h, const float* x, int tokens, int cols) {
   }
 }
 
-__global__ void mirror_lower(double* h, const float*, int cols) {
+__global__ void mirror_lower(double* h, int cols) {
   const int i = blockIdx.y * blockDim.y + threadIdx.y, j = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < cols && j < i) h[static_cast<int64_t>(i) * cols + j] = h[static_cast<int64_t>(j) * cols + i];
 }
@@ -60,7 +60,7 @@ extern "C" int lowbit_cuda_hessian_accumulate(double* h, const float* x, int tok
   const int tiles = (cols + TILE - 1) / TILE;
   xtx_upper<<<dim3(tiles, tiles), dim3(16, 16), 0, stream>>>(h, x, tokens, cols);
   LOWBIT_CUDA_CHECK(cudaGetLastError());
-  mirror_lower<<<dim3((cols + 15) / 16, (cols + 15) / 16), dim3(16, 16), 0, stream>>>(h, x, cols);
+  mirror_lower<<<dim3((cols + 15) / 16, (cols + 15) / 16), dim3(16, 16), 0, stream>>>(h, cols);
   LOWBIT_CUDA_CHECK(cudaGetLastError());
   return 0;
 }
