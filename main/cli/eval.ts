@@ -3,6 +3,7 @@ import { Command } from 'commander';
 
 import { parseTextSource } from '../core/calibration/text-source.js';
 import { defaultThreads, runEvaluation } from '../core/evaluation.js';
+import { chooseBackend, parseBackend, type BackendChoice } from '../engine/backend.js';
 import { DB_HELP, openStore, positiveInt } from './options.js';
 import { interruptSignal, stderrProgress } from './progress.js';
 
@@ -14,6 +15,7 @@ export function evalCommand(): Command {
     .option('--ctx <n>', 'context length of each chunk', positiveInt('--ctx'), 512)
     .option('--reference <model>', 'full-precision model to compare with (same tokenizer)')
     .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
+    .option('--backend <name>', 'cpu, webgpu, cuda or auto; evaluation runs on the CPU today, a GPU choice falls back to it with a message', parseBackend, 'cpu')
     .option('--json', 'print one JSON object on stdout instead of a summary')
     .option('--db <path>', DB_HELP)
     .option('--no-record', 'do not record the run in the database')
@@ -26,7 +28,8 @@ cache with its first token replaced by BOS; the second half of each chunk is sco
 Example:
   lowbit eval model-Q4_K_M.gguf --text wiki.test.txt --ctx 512 --reference model-F16.gguf`,
     )
-    .action(async (model: string, o: { text: string; ctx: number; reference?: string; threads: number; json?: boolean; db?: string; record: boolean }) => {
+    .action(async (model: string, o: { text: string; ctx: number; reference?: string; threads: number; backend: BackendChoice; json?: boolean; db?: string; record: boolean }) => {
+      if (o.backend !== 'cpu') process.stderr.write(`${(await chooseBackend(o.backend, 'evaluation')).message}\n`);
       const store = o.record ? openStore(o.db) : undefined;
       const progress = stderrProgress('eval');
       try {

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 
 import { computeImatrix } from '../core/calibration/imatrix-run.js';
+import { parseBackend, type BackendChoice } from '../engine/backend.js';
 import { parseTextSource } from '../core/calibration/text-source.js';
 import { defaultThreads } from '../core/evaluation.js';
 import { positiveInt } from './options.js';
@@ -15,11 +16,13 @@ export function imatrixCommand(): Command {
     .requiredOption('-o, --out <file>', 'imatrix GGUF to write (readable by llama-quantize --imatrix)')
     .option('--ctx <n>', 'tokens per chunk', positiveInt('--ctx'), 512)
     .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
-    .action(async (model: string, o: { text: string; out: string; ctx: number; threads: number }) => {
+    .option('--backend <name>', 'where the Σx² are summed: cpu, webgpu, cuda or auto (the forward pass runs on the CPU; a missing GPU backend falls back to it)', parseBackend, 'cpu')
+    .action(async (model: string, o: { text: string; out: string; ctx: number; threads: number; backend: BackendChoice }) => {
       const progress = stderrProgress('imatrix');
       const r = await computeImatrix({
-        model, text: parseTextSource(o.text), out: o.out, nCtx: o.ctx, threads: o.threads,
+        model, text: parseTextSource(o.text), out: o.out, nCtx: o.ctx, threads: o.threads, backend: o.backend,
         signal: interruptSignal(), onProgress: (d, t) => progress.update(d, t, 'chunks'),
+        onNotice: (m) => o.backend !== 'cpu' && process.stderr.write(`${m}\n`),
       });
       progress.done();
       process.stdout.write(`wrote ${o.out}: ${r.entries.size} tensors, ${r.tokens} tokens in ${r.chunks} chunks\n`);

@@ -167,10 +167,18 @@ export interface NativeGptqResult {
   updateSeconds: number;
 }
 
+/** The input of linear layers for one sequence: rows × dim, multiplied by the weights named. */
+export interface NativeCapturedInput {
+  names: string[];
+  rows: number;
+  dim: number;
+  x: Float32Array;
+}
+
 export interface NativeBinding {
-  /** block-by-block calibration and quantization of the model into the output file's tensors (see native/include/lowbit/pipeline.h) */
   /** per tensor × candidate type, the Hessian-weighted error, in one block-by-block pass (see native/include/lowbit/sensitivity.h) */
   sensitivity(model: ModelHandle, tokens: Int32Array, options: NativeSensitivityOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativeSensitivityEntry[]>;
+  /** block-by-block calibration and quantization of the model into the output file's tensors (see native/include/lowbit/pipeline.h) */
   quantizeSequential(model: ModelHandle, tokens: Int32Array, jobs: ConvertJob[], outPath: string, options: NativePipelineOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativePipelineResult>;
   gptqQuantize(o: NativeGptqOptions): NativeGptqResult;
   gptqQuantizeAsync(o: NativeGptqOptions, onProgress?: (columnsDone: number, columns: number) => void): NativeJob<NativeGptqResult>;
@@ -186,6 +194,8 @@ export interface NativeBinding {
   linalgRate(kind: 'sgemm' | 'dgemmNt' | 'syrk', m: number, n: number, k: number, threads?: number, runs?: number): number;
   gptqCodecProbe(type: string, fitValues: Float32Array, importance: Float32Array, targets: Float32Array, refit: boolean): { data: Uint8Array; codes: Int32Array; values: Float32Array; refitted: number };
   imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;
+  /** the input of every linear layer for one sequence from an empty cache (synchronous) */
+  captureInputs(model: ModelHandle, tokens: Int32Array, threads: number): NativeCapturedInput[];
   openModel(description: { hparams: object; tensors: object[] }): ModelHandle;
   closeModel(model: ModelHandle): void;
   logits(model: ModelHandle, tokens: Int32Array, threads: number): Float32Array;

@@ -2,8 +2,10 @@
 // tokens, first token BOS, every token counted) and file format.
 import path from 'node:path';
 
+import { type BackendChoice, chooseBackend } from '../../engine/backend.js';
 import { openModel } from '../../engine/evaluate.js';
-import { native } from '../../engine/native.js';
+import { type ModelHandle, native } from '../../engine/native.js';
+import type { GpuKernels } from '../../engine/webgpu/index.js';
 import { ImatrixEntry, writeImatrix } from '../imatrix-writer.js';
 import { importModel } from '../model/import.js';
 import { tokenizerForModel } from '../tokenizer/for-model.js';
@@ -17,9 +19,15 @@ export interface ImatrixRequest {
   out?: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** where the Σx² are summed (default cpu); the forward pass always runs in the native engine */
+  backend?: BackendChoice;
+  /** the backend in use, and why when it fell back to the CPU */
+  onNotice?: (message: string) => void;
 }
 
 export interface ImatrixReport {
+  /** the backend that summed the statistics */
+  backend: 'cpu' | 'webgpu';
   entries: Map<string, ImatrixEntry>;
   tokens: number;
   chunks: number;
@@ -33,16 +41,66 @@ export async function computeImatrix(req: ImatrixRequest): Promise<ImatrixReport
   const tokens = Int32Array.from(tok.encode(text.text));
   const handle = openModel(desc);
   try {
-    const job = native().imatrix(handle, tokens, { nCtx: req.nCtx, threads: req.threads, bos: tok.bos ?? -1, addBos: tok.addBos }, req.onProgress);
-    const onAbort = () => job.cancel();
-    req.signal?.addEventListener('abort', onAbort);
-    const r = await job.promise.finally(() => req.signal?.removeEventListener('abort', onAbort));
+    const opts = { nCtx: req.nCtx, threads: req.threads, bos: tok.bos ?? -1, addBos: tok.addBos };
+    const selection = await chooseBackend(req.backend ?? 'cpu', 'calibration');
+    req.onNotice?.(selection.message);
+    let r: SquareSums | undefined;
+    if (selection.kernels) {
+      try {
+        r = await gpuSquareSums(selection.kernels, handle, tokens, opts, req);
+      } catch (e) {
+        if (req.signal?.aborted) throw e;
+        req.onNotice?.(`webgpu failed (${(e as Error).message}); falling back to the CPU`);
+      }
+    }
+    const backend = r ? 'webgpu' : 'cpu';
+    if (!r) {
+      const job = native().imatrix(handle, tokens, opts, req.onProgress);
+      const onAbort = () => job.cancel();
+      req.signal?.addEventListener('abort', onAbort);
+      r = await job.promise.finally(() => req.signal?.removeEventListener('abort', onAbort));
+    }
     const entries = new Map<string, ImatrixEntry>();
     for (const [name, sums] of Object.entries(r.sums)) entries.set(name, { sums: Float32Array.from(sums), counts: [r.tokens] });
     if (req.out)
       await writeImatrix(req.out, entries, { datasets: [path.basename(describeTextSource(req.text))], chunkCount: r.chunks, chunkSize: req.nCtx });
-    return { entries, tokens: r.tokens, chunks: r.chunks, textSha256: text.sha256 };
+    return { backend, entries, tokens: r.tokens, chunks: r.chunks, textSha256: text.sha256 };
   } finally {
     native().closeModel(handle);
   }
+}
+
+interface SquareSums {
+  tokens: number;
+  chunks: number;
+  sums: Record<string, Float64Array>;
+}
+
+/** The native imatrix protocol with the Σx² on the GPU: per chunk, the CPU forward captures every
+ *  linear layer's input and the GPU sums its squared columns (f32 per chunk, fp64 across chunks). */
+async function gpuSquareSums(
+  kernels: GpuKernels, handle: ModelHandle, tokens: Int32Array,
+  o: { nCtx: number; threads: number; bos: number; addBos: boolean }, req: ImatrixRequest,
+): Promise<SquareSums> {
+  const nChunk = Math.floor(tokens.length / o.nCtx);
+  if (o.nCtx < 2 || nChunk < 1) {
+    throw new Error(`the calibration text has ${tokens.length} tokens, fewer than one context of ${o.nCtx}`);
+  }
+  const sums: Record<string, Float64Array> = {};
+  const shared = new Map<string, string>();
+  for (let c = 0; c < nChunk; c++) {
+    if (req.signal?.aborted) throw new Error('cancelled');
+    const batch = tokens.slice(c * o.nCtx, (c + 1) * o.nCtx);
+    if (o.addBos && o.bos >= 0) batch[0] = o.bos;
+    for (const input of native().captureInputs(handle, batch, o.threads)) {
+      const [first, ...rest] = input.names;
+      sums[first] ??= new Float64Array(input.dim);
+      await kernels.columnSquareSums(sums[first], input.x, input.rows, input.dim);
+      for (const n of rest) shared.set(n, first);
+    }
+    req.onProgress?.(c + 1, nChunk);
+    await new Promise((resolve) => setImmediate(resolve));  // let a cancel signal arrive between chunks
+  }
+  for (const [to, from] of shared) sums[to] = sums[from];
+  return { tokens: nChunk * o.nCtx, chunks: nChunk, sums };
 }

@@ -1,0 +1,72 @@
+// Backend choice for evaluation and calibration: `cpu`, `webgpu`, `cuda` or `auto`. A backend that
+// is missing, failing, or has no implementation of the task falls back to the CPU, and the
+// selection carries a message saying which backend runs and why.
+import { type GpuKernels, webgpuKernels } from './webgpu/index.js';
+
+export const BACKEND_CHOICES = ['cpu', 'webgpu', 'cuda', 'auto'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendName = 'cpu' | 'webgpu' | 'cuda';
+
+/** What the backend would run: an evaluation (forward passes and scores) or calibration statistics. */
+export type BackendTask = 'evaluation' | 'calibration';
+
+export interface BackendSelection {
+  backend: BackendName;
+  /** one line for the user: the backend in use, and the reason for any fallback */
+  message: string;
+  /** the WebGPU kernels when backend is 'webgpu' */
+  kernels?: GpuKernels;
+}
+
+// What each GPU backend implements today.
+const WEBGPU_TASKS: Record<BackendTask, string | null> = {
+  evaluation: 'evaluation on WebGPU is not implemented (the forward pass runs in the native engine)',
+  calibration: null,  // the CPU forward captures the layer inputs; the GPU sums their squares
+};
+const CUDA_UNAVAILABLE =
+  'the CUDA kernels (native/src/cuda, `npm run build:cuda`) are not linked into the engine yet';
+
+export function parseBackend(v: string): BackendChoice {
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new Error(`unknown backend "${v}": use ${BACKEND_CHOICES.join(', ')}`);
+}
+
+type Probe = () => Promise<GpuKernels>;
+
+/** The backend to run `task` on for the user's choice. `probe` acquires the WebGPU device (replaceable in tests). */
+export async function chooseBackend(choice: BackendChoice, task: BackendTask, probe: Probe = webgpuKernels): Promise<BackendSelection> {
+  const cpu = (why: string): BackendSelection => ({ backend: 'cpu', message: why });
+  switch (choice) {
+    case 'cpu':
+      return cpu('backend: cpu (native engine)');
+    case 'cuda':
+      return cpu(`backend: cpu — cuda unavailable: ${CUDA_UNAVAILABLE}; falling back to the CPU`);
+    case 'webgpu': {
+      const missing = WEBGPU_TASKS[task];
+      if (missing) return cpu(`backend: cpu — ${missing}; falling back to the CPU`);
+      try {
+        const kernels = await probe();
+        const g = kernels.runner.gpu;
+        return { backend: 'webgpu', kernels, message: `backend: webgpu on ${g.adapterName}${g.software ? ' (software emulation on the CPU)' : ''}` };
+      } catch (e) {
+        return cpu(`backend: cpu — webgpu unavailable: ${(e as Error).message}; falling back to the CPU`);
+      }
+    }
+    case 'auto': {
+      const reasons = [`cuda: ${CUDA_UNAVAILABLE}`];
+      const missing = WEBGPU_TASKS[task];
+      if (missing) reasons.push(`webgpu: ${missing}`);
+      else {
+        try {
+          const kernels = await probe();
+          const g = kernels.runner.gpu;
+          if (!g.software) return { backend: 'webgpu', kernels, message: `backend: auto chose webgpu on ${g.adapterName}` };
+          reasons.push(`webgpu: ${g.adapterName} is a software emulation, slower than the native CPU engine`);
+        } catch (e) {
+          reasons.push(`webgpu: ${(e as Error).message}`);
+        }
+      }
+      return cpu(`backend: auto chose cpu (${reasons.join('; ')})`);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// Float operations whose WGSL versions may differ from the C++ reference:
+// - `/` is only accurate to 2.5 ULP in WGSL; fdiv_rn is the correctly rounded IEEE division.
+// - C's float -> int8 cast (cvttss2si, then the low byte; out of range gives INT_MIN) where WGSL saturates.
+// - C's roundf rounds halves away from zero; WGSL's round() rounds them to even.
+// - devices may flush f32 subnormals to zero (SwiftShader does): comparisons and zero tests are done on
+//   the bits, and a subnormal factor is scaled into the normal range before a multiply.
+// - a multiply followed by an add may be fused by the device compiler; nofma() hides the product
+//   behind a bit operation with a runtime zero (`params.zero`) so both are rounded as in the C++.
+
+fn nofma(v: f32) -> f32 {
+  return bitcast<f32>(bitcast<u32>(v) | params.zero);
+}
+
+// Significand with the implicit bit, and unbiased exponent, of a finite non-zero |x| (normalised).
+struct Unpacked { m: u32, e: i32 }
+
+fn unpack_abs(u: u32) -> Unpacked {
+  var e = i32((u >> 23u) & 0xffu);
+  var m = u & 0x7fffffu;
+  if (e == 0) {
+    let lz = countLeadingZeros(m) - 8u;  // bring the leading bit to position 23
+    m = m << lz;
+    e = 1 - i32(lz);
+  } else {
+    m = m | 0x800000u;
+  }
+  return Unpacked(m, e);
+}
+
+fn fdiv_rn(a: f32, b: f32) -> f32 {
+  let ua = bitcast<u32>(a);
+  let ub = bitcast<u32>(b);
+  let sign = (ua ^ ub) & 0x80000000u;
+  let aa = ua & 0x7fffffffu;
+  let ab = ub & 0x7fffffffu;
+  if (aa > 0x7f800000u) { return bitcast<f32>(ua | 0x400000u); }
+  if (ab > 0x7f800000u) { return bitcast<f32>(ub | 0x400000u); }
+  if (aa == 0x7f800000u) {
+    if (ab == 0x7f800000u) { return bitcast<f32>(0xffc00000u | params.zero); }
+    return bitcast<f32>(sign | 0x7f800000u);
+  }
+  if (ab == 0x7f800000u) { return bitcast<f32>(sign); }
+  if (ab == 0u) {
+    if (aa == 0u) { return bitcast<f32>(0xffc00000u | params.zero); }
+    return bitcast<f32>(sign | 0x7f800000u);
+  }
+  if (aa == 0u) { return bitcast<f32>(sign); }
+
+  let pa = unpack_abs(aa);
+  let pb = unpack_abs(ab);
+  var ma = pa.m;
+  let mb = pb.m;
+  var e = pa.e - pb.e + 127;
+  if (ma < mb) { ma = ma << 1u; e = e - 1; }
+  // restoring division: 25 quotient bits (24 significand + 1 guard), remainder for the sticky bit
+  var q = 0u;
+  var r = ma;
+  for (var i = 0u; i < 25u; i = i + 1u) {
+    q = q << 1u;
+    if (r >= mb) { r = r - mb; q = q | 1u; }
+    r = r << 1u;
+  }
+  var sticky = r != 0u;
+  var s = 1u;  // bits of q below the result's last significand bit
+  if (e <= 0) {
+    let extra = u32(1 - e);
+    if (extra > 25u) { return bitcast<f32>(sign); }
+    s = s + extra;
+  }
+  var mant = q >> s;
+  let guard = (q >> (s - 1u)) & 1u;
+  if (s > 1u) { sticky = sticky || (q & ((1u << (s - 1u)) - 1u)) != 0u; }
+  if (guard == 1u && (sticky || (mant & 1u) == 1u)) { mant = mant + 1u; }
+  if (e <= 0) { return bitcast<f32>(sign | mant); }  // subnormal (a carry into bit 23 makes it the smallest normal)
+  if (mant == 0x1000000u) { mant = 0x800000u; e = e + 1; }
+  if (e >= 255) { return bitcast<f32>(sign | 0x7f800000u); }
+  return bitcast<f32>(sign | (u32(e) << 23u) | (mant & 0x7fffffu));
+}
+
+// static_cast<int8_t>(v) as x86 compilers do it: truncate to int32 (INT_MIN when out of range or NaN), keep the low byte.
+fn c_cast_i8(v: f32) -> i32 {
+  var i = i32(-2147483647 - 1);
+  if (abs(v) < 2147483648.0) { i = i32(v); }
+  return (i << 24u) >> 24u;
+}
+
+fn round_half_away(v: f32) -> f32 {
+  let t = trunc(v);
+  if (abs(v - t) >= 0.5) { return t + sign(v); }
+  return t;
+}
+
+// Total order key of a float for < and > as IEEE compares them (-0 == +0), on the bits.
+fn order_key(v: f32) -> i32 {
+  let u = bitcast<u32>(v);
+  if ((u & 0x80000000u) != 0u) { return -i32(u & 0x7fffffffu); }
+  return i32(u);
+}
+
+fn lt(a: f32, b: f32) -> bool { return order_key(a) < order_key(b); }
+fn abs_bits(v: f32) -> u32 { return bitcast<u32>(v) & 0x7fffffffu; }
+fn nonzero(v: f32) -> bool { return abs_bits(v) != 0u; }
+
+// x · y rounded once, as IEEE does it, also when x is subnormal (y normal and large: a reciprocal
+// scale). x·2^24 is built on the bits and y·2^-24 is exact.
+fn mul_sub(x: f32, y: f32) -> f32 {
+  let u = bitcast<u32>(x);
+  if ((u & 0x7f800000u) != 0u || (u & 0x7fffffu) == 0u) { return x * y; }
+  let p = unpack_abs(u & 0x7fffffffu);
+  let up = (u & 0x80000000u) | (u32(p.e + 24) << 23u) | (p.m & 0x7fffffu);
+  return bitcast<f32>(up) * (y * 5.9604644775390625e-8);
+}
+
+// a − b rounded as IEEE does it, also when an operand or the result is subnormal: operands below
+// 2^-62 are scaled by 2^64 on the bits (exact), subtracted, and the result scaled back on the bits
+// (exact: a subnormal difference of such values is representable).
+fn scale_up64(v: f32) -> f32 {
+  let u = bitcast<u32>(v);
+  if ((u & 0x7fffffffu) == 0u) { return v; }
+  let p = unpack_abs(u & 0x7fffffffu);
+  return bitcast<f32>((u & 0x80000000u) | (u32(p.e + 64) << 23u) | (p.m & 0x7fffffu));
+}
+
+fn scale_down64(v: f32) -> f32 {
+  let u = bitcast<u32>(v);
+  let a = u & 0x7fffffffu;
+  if (a == 0u) { return v; }
+  let e = i32(a >> 23u) - 64;
+  if (e >= 1) { return bitcast<f32>((u & 0x80000000u) | (u32(e) << 23u) | (a & 0x7fffffu)); }
+  let m = (a & 0x7fffffu) | 0x800000u;
+  return bitcast<f32>((u & 0x80000000u) | (m >> u32(1 - e)));
+}
+
+fn sub_rn(a: f32, b: f32) -> f32 {
+  if (abs_bits(a) >= 0x20800000u || abs_bits(b) >= 0x20800000u) { return a - b; }
+  return scale_down64(scale_up64(a) - scale_up64(b));
+}

@@ -1,0 +1,61 @@
+// Backend choice: what runs where, and the message when a GPU backend falls back to the CPU.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { chooseBackend, parseBackend } from '../../main/engine/backend.js';
+import type { GpuKernels } from '../../main/engine/webgpu/index.js';
+
+const adapter = (software: boolean) => async () =>
+  ({ runner: { gpu: { adapterName: software ? 'google swiftshader' : 'nvidia hopper', software } } }) as unknown as GpuKernels;
+const noAdapter = async (): Promise<GpuKernels> => {
+  throw new Error('no WebGPU adapter found');
+};
+
+describe('chooseBackend', () => {
+  it('cpu stays on the CPU', async () => {
+    const s = await chooseBackend('cpu', 'calibration', adapter(false));
+    assert.equal(s.backend, 'cpu');
+    assert.equal(s.kernels, undefined);
+  });
+
+  it('webgpu calibration runs on the adapter, and says which', async () => {
+    const s = await chooseBackend('webgpu', 'calibration', adapter(true));
+    assert.equal(s.backend, 'webgpu');
+    assert.match(s.message, /webgpu on google swiftshader \(software emulation/);
+  });
+
+  it('a missing WebGPU adapter falls back to the CPU with the reason', async () => {
+    const s = await chooseBackend('webgpu', 'calibration', noAdapter);
+    assert.equal(s.backend, 'cpu');
+    assert.match(s.message, /webgpu unavailable: no WebGPU adapter found; falling back to the CPU/);
+  });
+
+  it('webgpu evaluation is not implemented: CPU, and the message says so', async () => {
+    const s = await chooseBackend('webgpu', 'evaluation', adapter(false));
+    assert.equal(s.backend, 'cpu');
+    assert.match(s.message, /evaluation on WebGPU is not implemented/);
+  });
+
+  it('cuda falls back to the CPU: the kernels are not linked into the engine', async () => {
+    const s = await chooseBackend('cuda', 'calibration', adapter(false));
+    assert.equal(s.backend, 'cpu');
+    assert.match(s.message, /cuda unavailable: .*not linked into the engine/);
+  });
+
+  it('auto takes a hardware adapter, not a software one, and names its choice', async () => {
+    const hw = await chooseBackend('auto', 'calibration', adapter(false));
+    assert.equal(hw.backend, 'webgpu');
+    assert.match(hw.message, /auto chose webgpu on nvidia hopper/);
+    const sw = await chooseBackend('auto', 'calibration', adapter(true));
+    assert.equal(sw.backend, 'cpu');
+    assert.match(sw.message, /auto chose cpu .*software emulation, slower than the native CPU engine/);
+    const none = await chooseBackend('auto', 'evaluation', noAdapter);
+    assert.equal(none.backend, 'cpu');
+    assert.match(none.message, /auto chose cpu .*evaluation on WebGPU is not implemented/);
+  });
+
+  it('rejects an unknown backend name', () => {
+    assert.equal(parseBackend('auto'), 'auto');
+    assert.throws(() => parseBackend('metal'), /unknown backend "metal": use cpu, webgpu, cuda, auto/);
+  });
+});
