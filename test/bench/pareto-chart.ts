@@ -10,31 +10,33 @@ interface Point {
   kl: number;
 }
 
+const CHART_SCRIPT = `function (d) {
+  function toXY(p) { return p.map(function (x) { return { x: x.bytes / 1024, y: x.kl }; }); }
+  new Chart(document.getElementById('c'), {
+    type: 'scatter',
+    data: {
+      datasets: [
+        { label: 'llama.cpp presets (RTN + imatrix)', data: toXY(d.presets), backgroundColor: '#d9480f', pointRadius: 6 },
+        { label: 'Lowbit plans (GPTQ, mixed precision)', data: toXY(d.plans), backgroundColor: '#1971c2', pointRadius: 5 },
+      ],
+    },
+    options: {
+      animation: false,
+      responsive: false,
+      plugins: { title: { display: true, text: 'stories260K: file size vs KL divergence to F32 (measured by llama.cpp)' } },
+      scales: { x: { title: { display: true, text: 'file size (KiB)' } }, y: { type: 'logarithmic', title: { display: true, text: 'mean KL divergence' } } },
+    },
+  });
+}`;
+
 export async function drawParetoPng(out: string, data: { presets: Point[]; plans: Point[] }): Promise<void> {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
     await page.setContent('<canvas id="c" width="900" height="600"></canvas>');
     await page.addScriptTag({ path: path.join(repoRoot, 'node_modules', 'chart.js', 'dist', 'chart.umd.js') });
-    await page.evaluate((d) => {
-      const toXY = (p: Point[]) => p.map((x) => ({ x: x.bytes / 1024, y: x.kl }));
-      const Chart = (window as unknown as { Chart: new (el: unknown, cfg: unknown) => unknown }).Chart;
-      new Chart(document.getElementById('c'), {
-        type: 'scatter',
-        data: {
-          datasets: [
-            { label: "llama.cpp presets (RTN + imatrix)", data: toXY(d.presets), backgroundColor: '#d9480f', pointRadius: 6 },
-            { label: 'Lowbit plans (GPTQ, mixed precision)', data: toXY(d.plans), backgroundColor: '#1971c2', pointRadius: 5, showLine: false },
-          ],
-        },
-        options: {
-          animation: false,
-          responsive: false,
-          plugins: { title: { display: true, text: 'stories260K: file size vs KL divergence to F32 (measured by llama.cpp)' } },
-          scales: { x: { title: { display: true, text: 'file size (KiB)' } }, y: { type: 'logarithmic', title: { display: true, text: 'mean KL divergence' } } },
-        },
-      });
-    }, data);
+    // a string, not a function: the page must not see the TypeScript loader's helpers
+    await page.evaluate(`(${CHART_SCRIPT})(${JSON.stringify(data)})`);
     await page.locator('#c').screenshot({ path: out });
   } finally {
     await browser.close();

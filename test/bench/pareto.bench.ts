@@ -97,11 +97,6 @@ for (const bpw of BPW_TARGETS) {
 const all = [...plans, ...presets.flatMap((p) => ('llamaCpp' in p.plan ? [p.plan] : []))];
 const rho = spearman(all.map((p) => p.predictedKl), all.map((p) => p.ours.meanKl));
 console.error(`predicted vs measured KL over ${all.length} plans: Spearman ${rho.toFixed(3)}`);
-const png = path.join(dir, 'pareto.png');
-await drawParetoPng(png, {
-  presets: presets.map((p) => ({ label: p.preset, bytes: p.bytes, kl: p.llamaCpp.meanKl })),
-  plans: all.map((p) => ({ label: p.target.kind === 'bpw' ? `${p.target.value} bpw` : 'at preset size', bytes: p.bytes, kl: p.llamaCpp.meanKl })),
-});
 writeBenchResult('pareto', {
   model: 'stories260K',
   calibration: 'tinystories_val.txt@400067: (128 × 256 tokens, seed 0); single-tensor KL for the fit on 4 × 256 tokens of it',
@@ -111,5 +106,10 @@ writeBenchResult('pareto', {
   plansAtBpw: plans,
   skipped,
   predictedVsMeasuredKl: { plans: all.length, spearman: rho, target: 0.9 },
-  plot: png,
+  plot: path.join(dir, 'pareto.png'),
 });
+await drawParetoPng(path.join(dir, 'pareto.png'), {
+  presets: presets.map((p) => ({ label: p.preset, bytes: p.bytes, kl: p.llamaCpp.meanKl })),
+  plans: all.map((p) => ({ label: p.target.kind === 'bpw' ? `${p.target.value} bpw` : 'at preset size', bytes: p.bytes, kl: p.llamaCpp.meanKl })),
+});
+
