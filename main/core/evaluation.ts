@@ -28,7 +28,10 @@ export interface EvalReport {
   chunks: number;
   scoredPositions: number;
   ppl: number;
+  /** standard error of ppl (llama-perplexity's "±") */
+  pplError: number;
   meanKl: number | null;
+  meanKlError: number | null;
   top1Agreement: number | null;
   referencePpl: number | null;
   seconds: number;
@@ -69,7 +72,9 @@ export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
       chunks: r.chunks,
       scoredPositions: r.count,
       ppl: r.ppl,
+      pplError: r.pplError,
       meanKl: r.meanKl ?? null,
+      meanKlError: r.meanKlError ?? null,
       top1Agreement: r.top1Agreement ?? null,
       referencePpl: r.refPpl ?? null,
       seconds: (performance.now() - t0) / 1000,
