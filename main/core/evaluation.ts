@@ -5,7 +5,7 @@ import { describeTextSource, loadText, TextSource } from './calibration/text-sou
 import type { Store } from './db/store.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';
-import { tokenizerForModel } from './tokenizer/for-model.js';
+import { tokenizeTextOffThread } from './calibration/tokenize.js';
 import { evaluate, EvaluationCancelled } from '../engine/evaluate.js';
 
 export interface EvalRequest {
@@ -50,15 +50,13 @@ export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
   const runId = req.store ? req.store.startRun({ kind: 'eval', params, projectId: req.projectId, modelId }) : null;
   try {
     req.onProgress?.(0, 1, 'tokenizing');
-    const text = loadText(req.text);
-    const tokenizer = tokenizerForModel(model);
-    const tokens = Int32Array.from(tokenizer.encode(text.text));
+    const { text, tokens, bos, addBos } = await tokenizeTextOffThread(req.model, req.text, req.signal);
     const t0 = performance.now();
     const r = await evaluate(model, {
       tokens,
       nCtx: req.nCtx,
-      bos: tokenizer.bos,
-      addBos: tokenizer.addBos,
+      bos,
+      addBos,
       threads: req.threads ?? defaultThreads(),
       reference,
       signal: req.signal,

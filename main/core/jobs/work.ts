@@ -4,8 +4,7 @@ import path from 'node:path';
 
 import type { JobSpec } from '../../contract/api.js';
 import { parseTextSource } from '../calibration/text-source.js';
-import { loadText } from '../calibration/text-source.js';
-import { sampleCalibration } from '../calibration/sample.js';
+import { loadCalibrationOffThread } from '../calibration/tokenize.js';
 import type { Store } from '../db/store.js';
 import { defaultThreads, runEvaluation } from '../evaluation.js';
 import { importModel } from '../model/import.js';
@@ -13,7 +12,6 @@ import { PRESETS } from '../quant/presets.js';
 import { quantizeWithPreset } from '../quantize-preset.js';
 import { getPlan, saveSensitivityReport } from '../db/plans-store.js';
 import { measureSensitivity } from '../sensitivity/measure.js';
-import { tokenizerForModel } from '../tokenizer/for-model.js';
 import type { JobContext, JobWork } from './runner.js';
 
 type Spec<K extends JobSpec['kind']> = Extract<JobSpec, { kind: K }>;
@@ -29,19 +27,15 @@ function adoptRuns(store: Store, ctx: JobContext, projectId: number, since: numb
 
 function calibrate(store: Store, s: Spec<'calibrate'>): JobWork {
   return async (ctx) => {
-    ctx.stage('loading the tokenizer');
-    const tokenizer = tokenizerForModel(importModel(s.model));
     const sets = [];
     for (const [i, file] of s.paths.entries()) {
       if (ctx.signal.aborted) throw new Error('cancelled');
       ctx.stage(`tokenizing ${path.basename(file)}`);
       ctx.progress(i, s.paths.length);
-      await new Promise((r) => setImmediate(r));
       const source = parseTextSource(file);
-      const text = loadText(source);
-      const set = sampleCalibration(text, tokenizer, { sequences: s.sequences, length: s.length, seed: s.seed });
+      const set = await loadCalibrationOffThread(s.model, source, { sequences: s.sequences, length: s.length, seed: s.seed }, ctx.signal);
       const params = { sequences: s.sequences, length: s.length, seed: s.seed, textTokens: set.textTokens, overlapping: set.overlapping };
-      const id = store.addTextSet({ projectId: s.projectId, purpose: 'calibration', sourcePath: file, sourceSha256: text.sha256, params, nTokens: set.tokens.length });
+      const id = store.addTextSet({ projectId: s.projectId, purpose: 'calibration', sourcePath: file, sourceSha256: set.sha256, params, nTokens: set.tokens.length });
       ctx.log(`${file}: ${set.textTokens} tokens in the text, ${set.tokens.length} sampled (${s.sequences} × ${s.length}, seed ${s.seed})${set.overlapping ? '; windows overlap' : ''}`);
       sets.push({ id, source: file, textTokens: set.textTokens, tokens: set.tokens.length, overlapping: set.overlapping });
     }
