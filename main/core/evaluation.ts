@@ -1,7 +1,7 @@
 // An evaluation run end to end: import, tokenize, evaluate on the engine, record in the store.
 import os from 'node:os';
 
-import { describeTextSource, loadText, TextSource } from './calibration/text-source.js';
+import { describeTextSource, TextSource } from './calibration/text-source.js';
 import type { Store } from './db/store.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';

@@ -16,7 +16,6 @@ import { loadCalibrationOffThread } from './calibration/tokenize.js';
 import { TextSource, describeTextSource } from './calibration/text-source.js';
 import { openModel } from '../engine/evaluate.js';
 import { NativePipelineResult, native } from '../engine/native.js';
-import { tokenizerForModel } from './tokenizer/for-model.js';
 import { readImatrix } from './imatrix.js';
 import { isQuantizable, presetTypes, PresetChoice } from './quant/presets.js';
 import { planParams, planTensorTypes } from './plan/plan-types.js';

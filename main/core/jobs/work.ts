@@ -7,7 +7,6 @@ import { parseTextSource } from '../calibration/text-source.js';
 import { loadCalibrationOffThread } from '../calibration/tokenize.js';
 import type { Store } from '../db/store.js';
 import { defaultThreads, runEvaluation } from '../evaluation.js';
-import { importModel } from '../model/import.js';
 import { PRESETS } from '../quant/presets.js';
 import { quantizeWithPreset } from '../quantize-preset.js';
 import { getPlan, saveSensitivityReport } from '../db/plans-store.js';

@@ -9,7 +9,6 @@ import { ggmlTypeByName, tensorBytes } from '../gguf/ggml-types.js';
 import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
 import { isQuantizable, unquantizedType } from '../quant/presets.js';
-import { tokenizerForModel } from '../tokenizer/for-model.js';
 import { openModel } from '../../engine/evaluate.js';
 import { native, NativeSensitivityEntry } from '../../engine/native.js';
 import { tensorPlace } from './tensor-place.js';
