@@ -1,12 +1,12 @@
 // Electron main process: one sandboxed window served from app://, the API over one IPC channel,
 // the engine in a utilityProcess whose job events reach the window over a MessagePort.
 // Everything else lives in main/core.
-import { app, BrowserWindow, ipcMain, MessageChannelMain, net, protocol, session, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, net, protocol, session, shell, utilityProcess } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { engineClient } from './engine-client.js';
-import { registerStudioIpc } from './ipc.js';
+import { registerChooseFile, registerStudioIpc } from './ipc.js';
 import { connectJobEvents } from './job-events.js';
 import { APP_CSP, APP_ORIGIN, isTrustedUrl, resolveAppFile, windowOptions } from './security.js';
 
@@ -29,6 +29,10 @@ app.whenReady().then(() => {
   // the engine outlives windows: jobs keep running while the window is closed and reopened
   const engine = utilityProcess.fork(path.join(here, 'engine-host.js'), [], { serviceName: 'Lowbit engine' });
   registerStudioIpc(ipcMain, engineClient(engine));
+  registerChooseFile(ipcMain, (event, request) => {
+    const win = BrowserWindow.fromWebContents(event.sender);
+    return win ? dialog.showOpenDialog(win, request) : dialog.showOpenDialog(request);
+  });
 
   const openWindow = () => {
     const win = new BrowserWindow(windowOptions(path.join(here, '..', 'preload', 'preload.cjs')));

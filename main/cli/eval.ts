@@ -51,11 +51,11 @@ Example:
         const lines = [
           `model       ${r.model}`,
           `text        ${r.text.source} (${r.text.tokens} tokens, ${r.chunks} chunks of ${r.nCtx}, ${r.scoredPositions} scored)`,
-          `perplexity  ${r.ppl.toFixed(4)}`,
+          `perplexity  ${r.ppl.toFixed(4)} ± ${r.pplError.toFixed(5)}`,
         ];
         if (r.meanKl !== null) {
           lines.push(`reference   ${r.reference} (perplexity ${r.referencePpl!.toFixed(4)})`);
-          lines.push(`mean KL     ${r.meanKl.toFixed(6)} nats`);
+          lines.push(`mean KL     ${r.meanKl.toFixed(6)} ± ${r.meanKlError!.toFixed(6)} nats`);
           lines.push(`top-1       ${(r.top1Agreement! * 100).toFixed(2)}% agreement`);
         }
         lines.push(`time        ${r.seconds.toFixed(1)} s${r.runId !== null ? ` (run ${r.runId})` : ''}`);

@@ -51,7 +51,8 @@ export interface ModelSummary {
 export type JobSpec =
   | { kind: 'calibrate'; projectId: number; model: string; paths: string[]; sequences: number; length: number; seed: number }
   | { kind: 'sensitivity'; projectId: number; model: string; textSetId: number; types: string[] }
-  | { kind: 'quantize'; projectId: number; model: string; type: string; method: 'rtn' | 'gptq'; out: string; textSetId: number | null }
+  /** exactly one of type (a llama.cpp type or mix) and planId (a saved plan, savePlan) */
+  | { kind: 'quantize'; projectId: number; model: string; type: string | null; planId?: number | null; method: 'rtn' | 'gptq'; out: string; textSetId: number | null }
   | { kind: 'evaluate'; projectId: number; model: string; reference: string | null; text: string; nCtx: number };
 
 export type JobKind = JobSpec['kind'];
@@ -99,19 +100,57 @@ export interface PlanTarget {
   value: number;
 }
 
+/** A plan as `lowbit plan` makes it (planFromSensitivity): pins, per-kind minimums, exact file size. */
 export interface PlanResult {
   /** tensor name → chosen type */
   tensors: Record<string, string>;
-  /** bytes of the quantized tensors plus the fixed ones */
+  /** bytes of the whole file (header and every tensor) */
+  bytes: number;
+  /** bits of the quantizable tensors over their weights (header and fixed tensors not counted) */
+  bitsPerWeight: number;
+  /** predicted mean KL divergence (or summed error when the report has no KL to fit) */
+  predictedKl: number;
+  basis: 'kl-fit' | 'error';
+  /** the allocation was solved exactly (small instances) rather than by the Lagrangian greedy */
+  exact: boolean;
+  /** sizes were laid out for the model file (false: the model file was not found; sizes from the report) */
+  exactSize: boolean;
+  flagged: Array<{ name: string; type: string; reason: string }>;
+  notes: string[];
+  /** the smallest and largest plans the constraints and pins allow */
+  bounds: { minBpw: number; maxBpw: number; minBytes: number; maxBytes: number };
+  /** weights of the quantizable tensors */
+  weights: number;
+}
+
+/** A plan kept in the store, which a quantize job can execute (JobSpec quantize, planId). */
+export interface SavedPlan {
+  id: number;
+  projectId: number | null;
+  sensitivityRunId: number | null;
+  model: string;
+  target: PlanTarget;
   bytes: number;
   bitsPerWeight: number;
-  /** summed predicted error of the chosen candidates */
-  error: number;
-  /** smallest and largest possible plans */
-  minBytes: number;
-  maxBytes: number;
-  weights: number;
-  exact: boolean;
+  predictedKl: number;
+  /** how many tensors the user pinned */
+  pins: number;
+  /** type → number of tensors */
+  types: Record<string, number>;
+  createdAt: string;
+}
+
+/** One entry of a server-side folder listing (web mode's file browser). */
+export interface DirEntry {
+  name: string;
+  path: string;
+  kind: 'dir' | 'gguf' | 'hf' | 'bin';
+}
+
+export interface DirListing {
+  path: string;
+  parent: string | null;
+  entries: DirEntry[];
 }
 
 export interface TensorComparison {
@@ -157,22 +196,37 @@ export interface StudioCalls {
   sensitivity(runId: number): Promise<SensitivityReport>;
   importSensitivity(projectId: number, path: string): Promise<RunSummary>;
   plan(runId: number, target: PlanTarget, pins: Record<string, string>): Promise<PlanResult>;
+  savePlan(runId: number, target: PlanTarget, pins: Record<string, string>): Promise<SavedPlan>;
+  listPlans(projectId: number): Promise<SavedPlan[]>;
   compareRuns(a: number, b: number): Promise<TensorComparison[]>;
   exportRun(runId: number, path: string): Promise<GgufPreview>;
   ggufPreview(path: string): Promise<GgufPreview>;
   checkLlamaCpp(path: string): Promise<LlamaCheck>;
+  /** web mode's file browser: a folder's subfolders, .gguf/.bin files and Hugging Face folders */
+  listDir(path: string): Promise<DirListing>;
 }
 
 export interface StudioApi extends StudioCalls {
   /** job events as they happen; returns a function that stops them */
   onJobEvent(listener: (event: JobEvent) => void): () => void;
+  /** Electron only: the native open-file dialog (null when cancelled); absent in web mode */
+  chooseFile?(options: ChooseFileOptions): Promise<string | null>;
 }
+
+export interface ChooseFileOptions {
+  title: string;
+  /** 'file': a model file (.gguf, .bin); 'folder': a Hugging Face folder */
+  kind: 'file' | 'folder';
+}
+
+/** Electron's channel for the native dialog, handled in the main process (not the engine). */
+export const CHOOSE_FILE_CHANNEL = 'studio:choose-file';
 
 export type StudioMethod = keyof StudioCalls;
 export const STUDIO_METHODS: readonly StudioMethod[] = [
   'listProjects', 'createProject', 'renameProject', 'deleteProject', 'listRuns', 'inspectModel', 'quantizeTypes',
-  'startJob', 'cancelJob', 'listJobs', 'listTextSets', 'sensitivity', 'importSensitivity', 'plan', 'compareRuns',
-  'exportRun', 'ggufPreview', 'checkLlamaCpp',
+  'startJob', 'cancelJob', 'listJobs', 'listTextSets', 'sensitivity', 'importSensitivity', 'plan', 'savePlan', 'listPlans',
+  'compareRuns', 'exportRun', 'ggufPreview', 'checkLlamaCpp', 'listDir',
 ];
 
 /** Channel names shared by the Electron hosts. */

@@ -24,6 +24,7 @@ function shapeProblem(v: unknown, fields: Record<string, [string, Check]>): stri
   if (!isObject(v)) return 'an object';
   for (const k of Object.keys(v)) if (!(k in fields)) return `without the unknown field "${k}"`;
   for (const [k, [what, ok]] of Object.entries(fields)) if (!ok(v[k])) return `with "${k}" ${what}`;
+  if (v.kind === 'quantize' && (v.type === null) === (v.planId === undefined || v.planId === null)) return 'with exactly one of "type" and "planId"';
   return null;
 }
 
@@ -44,7 +45,8 @@ const JOB_FIELDS: Record<string, Record<string, [string, Check]>> = {
   },
   quantize: {
     kind: ['"quantize"', (v) => v === 'quantize'], projectId: project, model,
-    type: ['a type or preset name', isType],
+    type: ['a type or preset name, or null with a plan id', (v) => v === null || isType(v)],
+    planId: ['a saved plan id, null or absent', (v) => v === undefined || v === null || isId(v)],
     method: ['"rtn" or "gptq"', (v) => v === 'rtn' || v === 'gptq'],
     out: ['an output path', isPath],
     textSetId: ['a text set id or null', (v) => v === null || isId(v)],
@@ -89,10 +91,13 @@ const RULES: Record<StudioMethod, Rule[]> = {
   sensitivity: [['a run id', isId]],
   importSensitivity: [['a project id', isId], ['a sensitivity report path (.json)', isPath]],
   plan: [['a run id', isId], ['a target {kind: "bpw" | "bytes", value > 0}', isTarget], ['pins: tensor name → type', isPins]],
+  savePlan: [['a run id', isId], ['a target {kind: "bpw" | "bytes", value > 0}', isTarget], ['pins: tensor name → type', isPins]],
+  listPlans: [['a project id', isId]],
   compareRuns: [['a run id', isId], ['a run id', isId]],
   exportRun: [['a run id', isId], ['an output path', isPath]],
   ggufPreview: [['a GGUF path', isPath]],
   checkLlamaCpp: [['a GGUF path', isPath]],
+  listDir: [['an absolute folder path', (v) => isPath(v) && /^(\/|[A-Za-z]:[\\/])/.test(v as string)]],
 };
 
 /** Checks a call's method name and arguments; throws InvalidRequestError saying what is wrong. */

@@ -1,11 +1,11 @@
 // An evaluation run end to end: import, tokenize, evaluate on the engine, record in the store.
 import os from 'node:os';
 
-import { describeTextSource, loadText, TextSource } from './calibration/text-source.js';
+import { describeTextSource, TextSource } from './calibration/text-source.js';
 import type { Store } from './db/store.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';
-import { tokenizerForModel } from './tokenizer/for-model.js';
+import { tokenizeTextOffThread } from './calibration/tokenize.js';
 import { evaluate, EvaluationCancelled } from '../engine/evaluate.js';
 
 export interface EvalRequest {
@@ -28,7 +28,10 @@ export interface EvalReport {
   chunks: number;
   scoredPositions: number;
   ppl: number;
+  /** standard error of ppl (llama-perplexity's "±") */
+  pplError: number;
   meanKl: number | null;
+  meanKlError: number | null;
   top1Agreement: number | null;
   referencePpl: number | null;
   seconds: number;
@@ -47,15 +50,13 @@ export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
   const runId = req.store ? req.store.startRun({ kind: 'eval', params, projectId: req.projectId, modelId }) : null;
   try {
     req.onProgress?.(0, 1, 'tokenizing');
-    const text = loadText(req.text);
-    const tokenizer = tokenizerForModel(model);
-    const tokens = Int32Array.from(tokenizer.encode(text.text));
+    const { text, tokens, bos, addBos } = await tokenizeTextOffThread(req.model, req.text, req.signal);
     const t0 = performance.now();
     const r = await evaluate(model, {
       tokens,
       nCtx: req.nCtx,
-      bos: tokenizer.bos,
-      addBos: tokenizer.addBos,
+      bos,
+      addBos,
       threads: req.threads ?? defaultThreads(),
       reference,
       signal: req.signal,
@@ -69,7 +70,9 @@ export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
       chunks: r.chunks,
       scoredPositions: r.count,
       ppl: r.ppl,
+      pplError: r.pplError,
       meanKl: r.meanKl ?? null,
+      meanKlError: r.meanKlError ?? null,
       top1Agreement: r.top1Agreement ?? null,
       referencePpl: r.refPpl ?? null,
       seconds: (performance.now() - t0) / 1000,

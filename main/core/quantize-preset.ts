@@ -11,11 +11,11 @@ import { sha256File } from './model/file-hash.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';
 import type { ModelDescription } from './model/types.js';
-import { loadCalibration, CalibrationParams } from './calibration/sample.js';
+import type { CalibrationParams } from './calibration/sample.js';
+import { loadCalibrationOffThread } from './calibration/tokenize.js';
 import { TextSource, describeTextSource } from './calibration/text-source.js';
 import { openModel } from '../engine/evaluate.js';
 import { NativePipelineResult, native } from '../engine/native.js';
-import { tokenizerForModel } from './tokenizer/for-model.js';
 import { readImatrix } from './imatrix.js';
 import { isQuantizable, presetTypes, PresetChoice } from './quant/presets.js';
 import { planParams, planTensorTypes } from './plan/plan-types.js';
@@ -103,7 +103,7 @@ export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeRe
   if (method === 'gptq' && !req.calibration) throw new Error('GPTQ needs calibration text (--calib FILE)');
   if (method === 'gptq' && req.imatrix) throw new Error('GPTQ computes its own statistics from the calibration text; drop --imatrix');
   const imatrix = req.imatrix ? readImatrix(req.imatrix) : undefined;
-  const calib = method === 'gptq' ? loadCalibration(req.calibration!.source, tokenizerForModel(desc), req.calibration!.params) : undefined;
+  const calib = method === 'gptq' ? await loadCalibrationOffThread(req.model, req.calibration!.source, req.calibration!.params) : undefined;
   const gptq = method === 'gptq' ? { ...GPTQ_DEFAULTS, ...req.gptq } : undefined;
   const plan = tensorTypes(desc, req, !!imatrix || !!calib);
   const tensors: ExportTensor[] = desc.tensors.map((t) => {

@@ -15,8 +15,12 @@ export interface EvaluateOptions {
 
 export interface Evaluation extends NativeEvalResult {
   ppl: number;
+  /** standard error of the perplexity (as llama-perplexity's "PPL = x +/- e") */
+  pplError: number;
   /** mean KL divergence to the reference per scored position */
   meanKl?: number;
+  /** standard error of the mean KL */
+  meanKlError?: number;
   /** share of scored positions whose most likely token equals the reference's */
   top1Agreement?: number;
   refPpl?: number;
@@ -27,6 +31,16 @@ export class EvaluationCancelled extends Error {
     super('evaluation cancelled');
     this.name = 'EvaluationCancelled';
   }
+}
+
+/**
+ * Standard error of a mean from the sum and sum of squares of n values: sqrt(var / (n - 1)) with
+ * var = Σx²/n − mean², the way llama-perplexity computes its uncertainties.
+ */
+export function standardError(sum: number, sum2: number, n: number): number {
+  if (n < 2) return NaN;
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, sum2 / n - mean * mean) / (n - 1));
 }
 
 export function openModel(d: ModelDescription): ModelHandle {
@@ -58,7 +72,10 @@ export async function evaluate(model: ModelDescription, o: EvaluateOptions): Pro
     return {
       ...r,
       ppl: Math.exp(r.nll / r.count),
+      // the error of exp(mean NLL), to first order exp(mean) · se(mean)
+      pplError: Math.exp(r.nll / r.count) * standardError(r.nll, r.nll2, r.count),
       meanKl: r.kl === undefined ? undefined : r.kl / r.count,
+      meanKlError: r.kl === undefined ? undefined : standardError(r.kl, r.kl2!, r.count),
       top1Agreement: r.top1 === undefined ? undefined : r.top1 / r.count,
       refPpl: r.refNll === undefined ? undefined : Math.exp(r.refNll / r.count),
     };

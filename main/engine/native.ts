@@ -100,10 +100,14 @@ export type ModelHandle = { readonly __modelHandle: unique symbol };
 
 export interface NativeEvalResult {
   nll: number;
+  /** Σ nll² over scored positions */
+  nll2: number;
   count: number;
   chunks: number;
   seconds: number;
   kl?: number;
+  /** Σ kl² over scored positions */
+  kl2?: number;
   top1?: number;
   refNll?: number;
 }

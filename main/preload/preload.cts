@@ -8,6 +8,7 @@ import type { JobEvent, StudioApi, StudioMethod } from '../contract/api.js';
 
 const CALL_CHANNEL = 'studio:call';
 const EVENTS_PORT_CHANNEL = 'studio:events-port';
+const CHOOSE_FILE_CHANNEL = 'studio:choose-file';
 
 const call = (method: StudioMethod, ...args: unknown[]) => ipcRenderer.invoke(CALL_CHANNEL, method, args);
 
@@ -35,10 +36,14 @@ const studio = {
   sensitivity: (runId) => call('sensitivity', runId),
   importSensitivity: (projectId, path) => call('importSensitivity', projectId, path),
   plan: (runId, target, pins) => call('plan', runId, target, pins),
+  savePlan: (runId, target, pins) => call('savePlan', runId, target, pins),
+  listPlans: (projectId) => call('listPlans', projectId),
   compareRuns: (a, b) => call('compareRuns', a, b),
   exportRun: (runId, path) => call('exportRun', runId, path),
   ggufPreview: (path) => call('ggufPreview', path),
   checkLlamaCpp: (path) => call('checkLlamaCpp', path),
+  listDir: (path) => call('listDir', path),
+  chooseFile: (options) => ipcRenderer.invoke(CHOOSE_FILE_CHANNEL, options),
   onJobEvent: (listener) => {
     listeners.add(listener);
     return () => void listeners.delete(listener);

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, Browser, Page } from 'playwright-core';
 
 import { rendererDir } from '../../main/cli/studio.js';
+import { listPlans } from '../../main/core/db/plans-store.js';
 import { Store } from '../../main/core/db/store.js';
 import { readGguf } from '../../main/core/gguf/reader.js';
 import { studioService } from '../../main/core/studio/service.js';
@@ -79,6 +80,18 @@ describe('studio in the browser (web mode)', { skip }, () => {
     await page.keyboard.press('Tab');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     assert.equal(outline, 'solid');
+  });
+
+  it('imports a model picked in the server-side file browser (web mode has no native dialog)', async () => {
+    await nav('Model');
+    await page.getByRole('button', { name: 'Browse…' }).click();
+    await page.getByTestId('file-browser').waitFor();
+    await page.getByLabel('Folder', { exact: true }).fill(path.dirname(sharedPath('models', 'stories260K.gguf')));
+    await page.getByRole('button', { name: 'Go', exact: true }).click();
+    await page.getByTestId('file-browser').getByRole('button', { name: /stories260K\.gguf$/ }).click();
+    await page.getByTestId('total-bytes').waitFor();
+    assert.equal(await page.getByLabel('Model path').inputValue(), sharedPath('models', 'stories260K.gguf'));
+    assert.equal(await page.getByTestId('file-browser').count(), 0, 'the browser closes once a model is chosen');
   });
 
   it('switches between light and dark themes', async () => {
@@ -168,6 +181,11 @@ describe('studio in the browser (web mode)', { skip }, () => {
     await page.getByTestId('override').waitFor();
     await page.locator('#override-type').selectOption('Q4_0');
     await page.getByText('Pinned: blk.0.attn_q.weight → Q4_0').waitFor();
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await page.getByTestId('plan-saved').waitFor();
+    const [saved] = listPlans(store);
+    assert.equal(saved.plan.tensors['blk.0.attn_q.weight'], 'Q4_0', 'the saved plan keeps the pin');
+    assert.equal(await page.locator('[data-testid=saved-plans] tbody tr').count(), 1);
     await page.screenshot({ path: path.join(shots, 'plan.png') });
   });
 
@@ -230,6 +248,67 @@ describe('studio in the browser (web mode)', { skip }, () => {
     await page.screenshot({ path: path.join(shots, 'export.png'), fullPage: true });
   });
 
+  it('quantizes with the saved plan (GPTQ); a reloaded page re-attaches to the running job; cancel leaves no file', async () => {
+    // a calibration set large enough that GPTQ runs for seconds
+    await nav('Calibration');
+    await page.locator('#calib-paths').fill(`${text}@0:300000`);
+    await page.getByLabel('Sequences').fill('128');
+    await page.getByLabel('Length (tokens)').fill('256');
+    await page.getByRole('button', { name: 'Tokenize' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=text-sets] tbody tr')].some((r) => r.textContent!.includes('32768') || r.textContent!.includes('32,768')), null, { timeout: 60_000 });
+    const big = store.textSets(store.projects()[0].id).find((t) => t.nTokens === 128 * 256)!;
+    const [saved] = listPlans(store);
+
+    await nav('Run');
+    const start = async (out: string) => {
+      await page.getByLabel('Quantization type').selectOption(`plan:${saved.id}`);
+      await page.getByLabel('Method').selectOption('gptq');
+      await page.getByLabel('Calibration set').selectOption(String(big.id));
+      await page.locator('#out-path').fill(out);
+      await page.getByRole('button', { name: 'Quantize' }).click();
+      const card = page.locator('[data-testid=job]', { hasText: `plan #${saved.id}` }).first();
+      await card.waitFor();
+      return card.getAttribute('data-job-id');
+    };
+    const planned = path.join(dir, 'stories-plan-gptq.gguf');
+    const id = await start(planned);
+    const card = page.locator(`[data-testid=job][data-job-id="${id}"]`);
+    await page.waitForFunction((i) => Number(document.querySelector(`[data-job-id="${i}"]`)?.getAttribute('data-progress')) > 0, id, { timeout: 30_000 });
+    await page.reload();
+    await card.waitFor();
+    assert.equal(await card.getAttribute('data-status'), 'running', 'the reopened page shows the job still running');
+    const p0 = Number(await card.getAttribute('data-progress'));
+    await page.waitForFunction(([i, p]) => Number(document.querySelector(`[data-job-id="${i}"]`)?.getAttribute('data-progress')) > (p as number), [id, p0] as const, { timeout: 30_000 });
+    await page.waitForFunction((i) => document.querySelector(`[data-job-id="${i}"]`)?.getAttribute('data-status') === 'done', id, { timeout: 120_000 });
+    const file = readGguf(planned);
+    const types = new Map(file.tensors.map((t) => [t.name, t.type.name]));
+    for (const [name, type] of Object.entries(saved.plan.tensors)) assert.equal(types.get(name), type, name);
+    // the plan's size is laid out with round-to-nearest metadata; a GPTQ file also records its
+    // calibration settings in the header, a few hundred bytes more
+    const size = fs.statSync(planned).size;
+    assert.ok(size >= saved.plan.bytes && size - saved.plan.bytes < 4096, `file ${size} bytes, plan ${saved.plan.bytes}`);
+
+    const cancelled = path.join(dir, 'stories-cancelled.gguf');
+    const cid = await start(cancelled);
+    const ccard = page.locator(`[data-testid=job][data-job-id="${cid}"]`);
+    await page.waitForFunction((i) => Number(document.querySelector(`[data-job-id="${i}"]`)?.getAttribute('data-progress')) > 0, cid, { timeout: 30_000 });
+    await ccard.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForFunction((i) => document.querySelector(`[data-job-id="${i}"]`)?.getAttribute('data-status') === 'cancelled', cid, { timeout: 30_000 });
+    assert.ok(!fs.existsSync(cancelled), 'a cancelled job leaves no output file');
+    assert.ok(!fs.readdirSync(dir).some((f) => f.startsWith('stories-cancelled')), 'nor a temporary file');
+
+    // the plan's run joins the results and the Pareto chart once evaluated
+    await nav('Results');
+    await page.locator('#eval-text').fill(`${text}@300000:340000`);
+    await page.getByLabel('Context').fill('128');
+    await page.getByRole('button', { name: 'Evaluate all' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=pareto]')?.getAttribute('data-points') === '3', null, { timeout: 60_000 });
+    const body = await page.getByTestId('results').innerText();
+    assert.match(body, /plan \d+\.\d\d bpw gptq/);
+    assert.match(body, /\d+\.\d{4} ± \d+\.\d{4}/, 'perplexity with its standard error');
+    await page.screenshot({ path: path.join(shots, 'results-with-plan.png'), fullPage: true });
+  });
+
   it('draws a 126-layer heatmap in under 100 ms and re-colours as the budget slider moves', async () => {
     // the report's shapes are a 126-layer model's; its errors are a formula (speed test only)
     const file = path.join(dir, 'synthetic-126.json');
@@ -267,7 +346,7 @@ describe('studio in the browser (web mode)', { skip }, () => {
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1');
     await page.keyboard.press('Alt+5');
-    await page.getByRole('heading', { name: 'Plan' }).waitFor();
+    await page.getByRole('heading', { name: 'Plan', exact: true }).waitFor();
     await page.getByTestId('heatmap').focus();
     await page.keyboard.press('ArrowDown');
     await page.getByTestId('heatmap-tip').waitFor();

@@ -10,7 +10,7 @@ import { EventPort, serveEngine } from '../../main/app/engine-host.js';
 import { connectJobEvents } from '../../main/app/job-events.js';
 import { repoRoot } from '../helpers/shared.js';
 import { engineClient } from '../../main/app/engine-client.js';
-import { registerStudioIpc, STUDIO_CHANNEL } from '../../main/app/ipc.js';
+import { CHOOSE_FILE_CHANNEL, OpenDialogRequest, registerChooseFile, registerStudioIpc, STUDIO_CHANNEL } from '../../main/app/ipc.js';
 import { APP_CSP, isTrustedUrl, resolveAppFile, windowOptions } from '../../main/app/security.js';
 import { Store } from '../../main/core/db/store.js';
 import { studioService } from '../../main/core/studio/service.js';
@@ -54,6 +54,28 @@ describe('Electron main process', () => {
     await assert.rejects(async () => h({ senderFrame: { url: 'app://studio/index.html' } }, 'deleteProject', ['1; DROP TABLE']), /must be a project id/);
     assert.equal(await h({ senderFrame: { url: 'app://studio/index.html' } }, 'createProject', ['x']), 'ok');
     assert.deepEqual(forwarded, [['createProject', ['x']]]);
+  });
+
+  it('opens the native file dialog in the main process for the studio window only', async () => {
+    type Ev = { senderFrame?: { url: string } | null; sender: string };
+    const handlers = new Map<string, (event: Ev, ...args: unknown[]) => unknown>();
+    const asked: Array<[string, OpenDialogRequest]> = [];
+    let answer = { canceled: false, filePaths: ['/models/a.gguf'] };
+    registerChooseFile<Ev>({ handle: (c, l) => handlers.set(c, l) }, async (event, request) => (asked.push([event.sender, request]), answer));
+    const h = handlers.get(CHOOSE_FILE_CHANNEL)!;
+    const ours = { senderFrame: { url: 'app://studio/index.html' }, sender: 'window 1' };
+    assert.equal(await h(ours, { title: 'Open a model file', kind: 'file' }), '/models/a.gguf');
+    assert.deepEqual(asked[0], ['window 1', { title: 'Open a model file', properties: ['openFile'], filters: [{ name: 'Models (GGUF, llama2.c)', extensions: ['gguf', 'bin'] }] }]);
+    answer = { canceled: false, filePaths: ['/models/hf'] };
+    assert.equal(await h(ours, { title: 'Open a folder', kind: 'folder' }), '/models/hf');
+    assert.deepEqual(asked[1][1].properties, ['openDirectory']);
+    answer = { canceled: true, filePaths: [] };
+    assert.equal(await h(ours, { title: 'Open', kind: 'file' }), null, 'a cancelled dialog gives null');
+    await assert.rejects(async () => h({ senderFrame: { url: 'https://evil.example' }, sender: 'x' }, { title: 'Open', kind: 'file' }), /did not come from the studio window/);
+    await assert.rejects(async () => h(ours, { title: 'Open', kind: 'file', defaultPath: '/etc' }), /chooseFile: give/);
+    await assert.rejects(async () => h(ours, { title: '', kind: 'file' }), /chooseFile: give/);
+    await assert.rejects(async () => h(ours, null), /chooseFile: give/);
+    assert.equal(asked.length, 3, 'refused requests open no dialog');
   });
 
   it('the engine process answers calls over its port', async () => {
@@ -108,6 +130,8 @@ describe('Electron main process', () => {
     assert.match(src, new RegExp(`CALL_CHANNEL = '${CONTRACT_CHANNEL}'`));
     assert.match(src, new RegExp(`EVENTS_PORT_CHANNEL = '${EVENTS_PORT_CHANNEL}'`));
     for (const m of STUDIO_METHODS) assert.match(src, new RegExp(`\\b${m}: \\(`), m);
+    assert.match(src, new RegExp(`CHOOSE_FILE_CHANNEL = '${CHOOSE_FILE_CHANNEL}'`));
+    assert.match(src, /chooseFile: \(options\) => ipcRenderer\.invoke\(CHOOSE_FILE_CHANNEL, options\)/);
     assert.match(src, /satisfies StudioApi/);
     assert.equal((src.match(/exposeInMainWorld/g) ?? []).length, 1);
   });

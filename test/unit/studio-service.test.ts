@@ -7,8 +7,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import type { JobInfo } from '../../main/contract/api.js';
+import { validateCall } from '../../main/contract/validate.js';
 import { Store } from '../../main/core/db/store.js';
+import { getPlan, loadSensitivityReport } from '../../main/core/db/plans-store.js';
 import { readGguf } from '../../main/core/gguf/reader.js';
+import { importModel } from '../../main/core/model/import.js';
+import { planFromSensitivity } from '../../main/core/plan/plan.js';
 import { studioService } from '../../main/core/studio/service.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
 
@@ -44,10 +48,34 @@ describe('studio service on stories260K', { skip: skipNoShared }, () => {
 
     const small = await api.plan(sens.runId!, { kind: 'bpw', value: 8 }, {});
     const big = await api.plan(sens.runId!, { kind: 'bpw', value: 16 }, {});
-    assert.ok(small.bitsPerWeight <= 8 && big.bitsPerWeight <= 16 && small.bytes < big.bytes && small.error > big.error);
+    assert.ok(small.bitsPerWeight <= 8 && big.bitsPerWeight <= 16 && small.bytes < big.bytes && small.predictedKl > big.predictedKl);
     const pinned = await api.plan(sens.runId!, { kind: 'bpw', value: 8 }, { 'blk.0.attn_q.weight': 'F16' });
     assert.equal(pinned.tensors['blk.0.attn_q.weight'], 'F16');
     await assert.rejects(api.plan(sens.runId!, { kind: 'bpw', value: 1 }, {}), /below the smallest plan/);
+    assert.ok(small.exactSize && small.bounds.minBpw < 8 && small.bounds.maxBpw === 16 && small.bounds.minBytes < small.bytes && small.bytes < small.bounds.maxBytes);
+    await assert.rejects(api.plan(sens.runId!, { kind: 'bpw', value: small.bounds.minBpw * 0.99 }, {}), /below the smallest plan/);
+    assert.ok((await api.plan(sens.runId!, { kind: 'bpw', value: small.bounds.minBpw }, {})).bitsPerWeight <= small.bounds.minBpw + 1e-9);
+
+    // a saved plan is the CLI's plan (same pins, minimums, exact size) and a quantize job executes it
+    const target = { kind: 'bytes' as const, value: Math.round((small.bytes + big.bytes) / 2) };
+    const pins = { 'blk.1.attn_k.weight': 'Q8_0' };
+    const saved = await api.savePlan(sens.runId!, target, pins);
+    assert.deepEqual((await api.listPlans(p.id)).map((x) => x.id), [saved.id]);
+    const cli = planFromSensitivity(loadSensitivityReport(store, sens.runId!), { targetBytes: target.value, pins, model: importModel(model) });
+    const row0 = getPlan(store, saved.id)!;
+    assert.deepEqual(row0.plan.tensors, cli.tensors);
+    assert.equal(saved.bytes, cli.bytes);
+    assert.ok(saved.bytes <= target.value && saved.pins === 1 && row0.plan.tensors['blk.1.attn_k.weight'] === 'Q8_0');
+    assert.throws(() => validateCall('startJob', [{ kind: 'quantize', projectId: p.id, model, type: 'Q4_0', planId: saved.id, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }]), /exactly one of "type" and "planId"/);
+    assert.throws(() => validateCall('startJob', [{ kind: 'quantize', projectId: p.id, model, type: null, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }]), /exactly one of "type" and "planId"/);
+    const planned = path.join(dir, 'planned.gguf');
+    const pj = await finish(await api.startJob({ kind: 'quantize', projectId: p.id, model, type: null, planId: saved.id, method: 'rtn', out: planned, textSetId: null }));
+    assert.equal(fs.statSync(planned).size, saved.bytes, 'the file is exactly the planned size');
+    const written = new Map(readGguf(planned).tensors.map((t) => [t.name, t.type.name]));
+    for (const [name, type] of Object.entries(row0.plan.tensors)) assert.equal(written.get(name), type, name);
+    const prow = (await api.listRuns(p.id)).find((r) => r.id === pj.runId)!;
+    assert.equal((prow.params as { plan: { predictedKl: number } }).plan.predictedKl, saved.predictedKl);
+    assert.equal((pj.result as { planId: number }).planId, saved.id);
 
     const out = path.join(dir, 'q8.gguf');
     const qj = await finish(await api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q8_0', method: 'rtn', out, textSetId: null }));

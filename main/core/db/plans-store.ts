@@ -103,9 +103,11 @@ export function getPlan(store: Store, id: number): PlanRow | undefined {
   return r && toPlanRow(r);
 }
 
-export function listPlans(store: Store, filter: { modelId?: number; sensitivityRunId?: number } = {}): PlanRow[] {
+export function listPlans(store: Store, filter: { modelId?: number; sensitivityRunId?: number; projectId?: number } = {}): PlanRow[] {
   const rows = store.db
-    .prepare('SELECT * FROM plans WHERE (? IS NULL OR model_id = ?) AND (? IS NULL OR sensitivity_run_id = ?) ORDER BY id DESC')
-    .all(filter.modelId ?? null, filter.modelId ?? null, filter.sensitivityRunId ?? null, filter.sensitivityRunId ?? null) as Record<string, unknown>[];
+    .prepare('SELECT * FROM plans WHERE (? IS NULL OR model_id = ?) AND (? IS NULL OR sensitivity_run_id = ?) AND (? IS NULL OR project_id = ?) ORDER BY id DESC')
+    .all(
+      filter.modelId ?? null, filter.modelId ?? null, filter.sensitivityRunId ?? null, filter.sensitivityRunId ?? null, filter.projectId ?? null, filter.projectId ?? null,
+    ) as Record<string, unknown>[];
   return rows.map(toPlanRow);
 }

@@ -4,16 +4,13 @@ import path from 'node:path';
 
 import type { JobSpec } from '../../contract/api.js';
 import { parseTextSource } from '../calibration/text-source.js';
-import { loadText } from '../calibration/text-source.js';
-import { sampleCalibration } from '../calibration/sample.js';
+import { loadCalibrationOffThread } from '../calibration/tokenize.js';
 import type { Store } from '../db/store.js';
 import { defaultThreads, runEvaluation } from '../evaluation.js';
-import { importModel } from '../model/import.js';
 import { PRESETS } from '../quant/presets.js';
 import { quantizeWithPreset } from '../quantize-preset.js';
-import { saveSensitivityReport } from '../db/plans-store.js';
+import { getPlan, saveSensitivityReport } from '../db/plans-store.js';
 import { measureSensitivity } from '../sensitivity/measure.js';
-import { tokenizerForModel } from '../tokenizer/for-model.js';
 import type { JobContext, JobWork } from './runner.js';
 
 type Spec<K extends JobSpec['kind']> = Extract<JobSpec, { kind: K }>;
@@ -29,19 +26,15 @@ function adoptRuns(store: Store, ctx: JobContext, projectId: number, since: numb
 
 function calibrate(store: Store, s: Spec<'calibrate'>): JobWork {
   return async (ctx) => {
-    ctx.stage('loading the tokenizer');
-    const tokenizer = tokenizerForModel(importModel(s.model));
     const sets = [];
     for (const [i, file] of s.paths.entries()) {
       if (ctx.signal.aborted) throw new Error('cancelled');
       ctx.stage(`tokenizing ${path.basename(file)}`);
       ctx.progress(i, s.paths.length);
-      await new Promise((r) => setImmediate(r));
       const source = parseTextSource(file);
-      const text = loadText(source);
-      const set = sampleCalibration(text, tokenizer, { sequences: s.sequences, length: s.length, seed: s.seed });
+      const set = await loadCalibrationOffThread(s.model, source, { sequences: s.sequences, length: s.length, seed: s.seed }, ctx.signal);
       const params = { sequences: s.sequences, length: s.length, seed: s.seed, textTokens: set.textTokens, overlapping: set.overlapping };
-      const id = store.addTextSet({ projectId: s.projectId, purpose: 'calibration', sourcePath: file, sourceSha256: text.sha256, params, nTokens: set.tokens.length });
+      const id = store.addTextSet({ projectId: s.projectId, purpose: 'calibration', sourcePath: file, sourceSha256: set.sha256, params, nTokens: set.tokens.length });
       ctx.log(`${file}: ${set.textTokens} tokens in the text, ${set.tokens.length} sampled (${s.sequences} × ${s.length}, seed ${s.seed})${set.overlapping ? '; windows overlap' : ''}`);
       sets.push({ id, source: file, textTokens: set.textTokens, tokens: set.tokens.length, overlapping: set.overlapping });
     }
@@ -81,7 +74,11 @@ function sensitivity(store: Store, s: Spec<'sensitivity'>): JobWork {
 
 function quantize(store: Store, s: Spec<'quantize'>): JobWork {
   return async (ctx) => {
-    if (!PRESETS.includes(s.type)) throw new Error(`unknown type ${s.type}; choose one of ${PRESETS.join(', ')}`);
+    const planId = s.planId ?? null;
+    if ((s.type === null) === (planId === null)) throw new Error('give either a type or a saved plan, not both');
+    if (s.type !== null && !PRESETS.includes(s.type)) throw new Error(`unknown type ${s.type}; choose one of ${PRESETS.join(', ')}`);
+    const saved = planId === null ? undefined : getPlan(store, planId);
+    if (planId !== null && (!saved || saved.projectId !== s.projectId)) throw new Error(`no saved plan ${planId} in this project`);
     if (!/\.gguf$/i.test(s.out)) throw new Error('the output file must end in .gguf');
     let calibration;
     if (s.method === 'gptq') {
@@ -94,14 +91,14 @@ function quantize(store: Store, s: Spec<'quantize'>): JobWork {
     ctx.stage(s.method === 'gptq' ? 'collecting activations' : 'preparing');
     try {
       const r = await quantizeWithPreset({
-        model: s.model, preset: s.type, out: s.out, method: s.method, calibration, store, threads: defaultThreads(), signal: ctx.signal,
+        model: s.model, ...(saved ? { plan: saved.plan } : { preset: s.type! }), out: s.out, method: s.method, calibration, store, threads: defaultThreads(), signal: ctx.signal,
         onProgress: (d, t) => {
           ctx.stage('quantizing');
           ctx.progress(d, t);
         },
       });
       ctx.log(`wrote ${r.out}: ${(r.bytes / 1048576).toFixed(2)} MiB, ${r.bitsPerWeight.toFixed(3)} bpw in ${r.seconds.toFixed(1)} s`);
-      return { out: r.out, bytes: r.bytes, bitsPerWeight: r.bitsPerWeight, runId: r.runId };
+      return { out: r.out, bytes: r.bytes, bitsPerWeight: r.bitsPerWeight, runId: r.runId, ...(saved ? { planId: saved.id } : {}) };
     } finally {
       adoptRuns(store, ctx, s.projectId, since, (p) => p.out === s.out);
     }

@@ -35,6 +35,20 @@ export interface PlanOptions {
   model?: ModelDescription;
 }
 
+/** The target is below the smallest plan the constraints allow; says how small a plan can be. */
+export class PlanBelowMinimumError extends Error {
+  constructor(
+    message: string,
+    /** bits per weight of the quantizable tensors in the smallest plan */
+    readonly minBitsPerWeight: number,
+    /** whole-file bytes of the smallest plan (only for a size target) */
+    readonly minFileBytes: number | null,
+  ) {
+    super(message);
+    this.name = 'PlanBelowMinimumError';
+  }
+}
+
 const align = (n: number) => Math.ceil(n / GGUF_ALIGNMENT) * GGUF_ALIGNMENT;
 const count = (ne: readonly number[]) => ne.reduce((a, b) => a * b, 1);
 const fmtBytes = (n: number) => `${n} bytes (${(n / 1048576).toFixed(2)} MiB)`;
@@ -158,7 +172,12 @@ export function planFromSensitivity(report: SensitivityReport, o: PlanOptions): 
     try {
       r = allocate(allocTensors, budget);
     } catch (e) {
-      if (e instanceof BudgetTooSmallError) throw new Error(`${describe(e.minBytes)} (minimums: ${Object.entries(minimums).map(([k, v]) => `${k}≥${v}`).join(', ') || 'none'}; pins and unreached tensors count too)`);
+      if (e instanceof BudgetTooSmallError)
+        throw new PlanBelowMinimumError(
+          `${describe(e.minBytes)} (minimums: ${Object.entries(minimums).map(([k, v]) => `${k}≥${v}`).join(', ') || 'none'}; pins and unreached tensors count too)`,
+          (8 * e.minBytes) / nWeights,
+          byBytes ? e.minBytes + overhead : null,
+        );
       throw e;
     }
     const plan = build(r.choice, r.exact);

@@ -3,12 +3,12 @@
 // engine over the calibration text (native/include/lowbit/sensitivity.h). Optionally the
 // end-to-end KL divergence with only that tensor quantized (measure-kl.ts).
 import { describeTextSource, TextSource } from '../calibration/text-source.js';
-import { CalibrationParams, loadCalibration } from '../calibration/sample.js';
+import type { CalibrationParams } from '../calibration/sample.js';
+import { loadCalibrationOffThread } from '../calibration/tokenize.js';
 import { ggmlTypeByName, tensorBytes } from '../gguf/ggml-types.js';
 import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
 import { isQuantizable, unquantizedType } from '../quant/presets.js';
-import { tokenizerForModel } from '../tokenizer/for-model.js';
 import { openModel } from '../../engine/evaluate.js';
 import { native, NativeSensitivityEntry } from '../../engine/native.js';
 import { tensorPlace } from './tensor-place.js';
@@ -43,7 +43,7 @@ export function checkCandidateTypes(types: string[]): string[] {
 export async function measureSensitivity(req: SensitivityRequest): Promise<SensitivityReport> {
   const types = checkCandidateTypes(req.types ?? DEFAULT_SENSITIVITY_TYPES);
   const desc = importModel(req.model);
-  const set = loadCalibration(req.calibration.source, tokenizerForModel(desc), req.calibration.params);
+  const set = await loadCalibrationOffThread(req.model, req.calibration.source, req.calibration.params);
   const method = req.method ?? 'rtn';
   const handle = openModel(desc);
   let entries: NativeSensitivityEntry[];

@@ -1,43 +1,75 @@
-// A plan for a size budget over a SensitivityReport: every tensor gets one candidate type
-// (allocate() from main/core/plan), pinned tensors keep the type the user chose.
-import type { PlanResult, PlanTarget, SensitivityReport } from '../../contract/api.js';
-import { allocate, BudgetTooSmallError } from '../plan/allocate.js';
+// The studio's plans are the CLI's (`lowbit plan`): planFromSensitivity with the same pins,
+// per-kind minimums, unreached-tensor defaults and exact file size. It is fast enough for the
+// budget slider (tens of ms for 882 tensors, the allocation dominates), so the live preview and
+// the saved plan are one and the same computation.
+import type { PlanResult, PlanTarget, SavedPlan, SensitivityReport } from '../../contract/api.js';
+import type { PlanRow } from '../db/plans-store.js';
+import type { ModelDescription } from '../model/types.js';
+import { PlanBelowMinimumError, planFromSensitivity } from '../plan/plan.js';
+import type { PlanFile } from '../sensitivity/types.js';
 
 export function weightsOf(report: SensitivityReport): number {
   return report.tensors.reduce((s, t) => s + t.ne.reduce((a, b) => a * b, 1), 0);
 }
 
-/** Bits per weight count every byte of the file's tensors over the quantizable tensors' weights. */
-export function planForBudget(report: SensitivityReport, target: PlanTarget, pins: Record<string, string>): PlanResult {
-  const weights = weightsOf(report);
-  const fixed = report.fixedBytes + (report.headerBytes ?? 0);
-  const names = new Set(report.tensors.map((t) => t.name));
-  for (const name of Object.keys(pins)) if (!names.has(name)) throw new Error(`pinned tensor ${name} is not in the report`);
-  const tensors = report.tensors.map((t) => {
-    const pin = pins[t.name];
-    const candidates = pin ? t.candidates.filter((c) => c.type === pin) : t.candidates;
-    if (!candidates.length) throw new Error(`${t.name} cannot be ${pin}: its candidates are ${t.candidates.map((c) => c.type).join(', ')}`);
-    return { name: t.name, candidates };
-  });
-  const maxBytes = fixed + tensors.reduce((s, t) => s + Math.max(...t.candidates.map((c) => c.bytes)), 0);
-  const budget = target.kind === 'bytes' ? target.value : (target.value * weights) / 8;
-  let r;
-  try {
-    r = allocate(tensors, budget - fixed);
-  } catch (e) {
-    if (e instanceof BudgetTooSmallError)
-      throw new Error(`the budget is below the smallest plan: ${((8 * (e.minBytes + fixed)) / weights).toFixed(3)} bpw (${e.minBytes + fixed} bytes)`);
-    throw e;
-  }
-  const bytes = r.bytes + fixed;
+export type PlanBounds = PlanResult['bounds'];
+
+const targetOptions = (t: PlanTarget) => (t.kind === 'bpw' ? { targetBpw: t.value } : { targetBytes: t.value });
+
+export function makePlan(report: SensitivityReport, target: PlanTarget, pins: Record<string, string>, model: ModelDescription | undefined): PlanFile {
+  return planFromSensitivity(report, { ...targetOptions(target), pins, model });
+}
+
+/** The smallest and largest plans the constraints allow (the slider's ends). */
+export function planBounds(report: SensitivityReport, pins: Record<string, string>, model: ModelDescription | undefined): PlanBounds {
+  const smallest = (target: PlanTarget): PlanBelowMinimumError => {
+    try {
+      makePlan(report, target, pins, model);
+    } catch (e) {
+      if (e instanceof PlanBelowMinimumError) return e;
+      throw e;
+    }
+    throw new Error('a plan fitted a budget of one byte');
+  };
+  const largest = makePlan(report, { kind: 'bpw', value: 64 }, pins, model);
   return {
-    tensors: Object.fromEntries([...r.choice].map(([n, c]) => [n, c.type])),
-    bytes,
-    bitsPerWeight: (8 * bytes) / weights,
-    error: r.error,
-    minBytes: r.minBytes + fixed,
-    maxBytes,
+    minBpw: smallest({ kind: 'bpw', value: 1e-9 }).minBitsPerWeight,
+    maxBpw: largest.bitsPerWeight,
+    minBytes: smallest({ kind: 'bytes', value: 1 }).minFileBytes!,
+    maxBytes: largest.bytes,
+  };
+}
+
+export function planResult(plan: PlanFile, bounds: PlanBounds, weights: number, exactSize: boolean): PlanResult {
+  return {
+    tensors: plan.tensors,
+    bytes: plan.bytes,
+    bitsPerWeight: plan.bitsPerWeight,
+    predictedKl: plan.predictedKl,
+    basis: plan.prediction?.basis ?? 'error',
+    exact: plan.exact ?? false,
+    exactSize,
+    flagged: plan.flagged ?? [],
+    notes: plan.notes ?? [],
+    bounds,
     weights,
-    exact: r.exact,
+  };
+}
+
+export function savedPlan(row: PlanRow): SavedPlan {
+  const types: Record<string, number> = {};
+  for (const t of Object.values(row.plan.tensors)) types[t] = (types[t] ?? 0) + 1;
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    sensitivityRunId: row.sensitivityRunId,
+    model: row.plan.model.path,
+    target: row.plan.target,
+    bytes: row.plan.bytes,
+    bitsPerWeight: row.plan.bitsPerWeight,
+    predictedKl: row.plan.predictedKl,
+    pins: Object.keys(row.plan.pins ?? {}).length,
+    types,
+    createdAt: row.createdAt,
   };
 }

@@ -2,15 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { JobInfo, ModelSummary, Project, RunSummary, SensitivityReport, StudioApi, TensorComparison, TextSetInfo } from '../../contract/api.js';
+import type { JobInfo, ModelSummary, PlanTarget, Project, RunSummary, SensitivityReport, StudioApi, TensorComparison, TextSetInfo } from '../../contract/api.js';
+import { addPlan, getPlan, listPlans } from '../db/plans-store.js';
 import type { ProjectRow, RunRow, Store, TextSetRow } from '../db/store.js';
 import { JobRunner } from '../jobs/runner.js';
 import { jobWork } from '../jobs/work.js';
 import { importModel } from '../model/import.js';
+import type { ModelDescription } from '../model/types.js';
 import { PRESETS } from '../quant/presets.js';
 import { ggufPreview } from './gguf-preview.js';
 import { checkLlamaCpp } from './llama-check.js';
-import { planForBudget } from './plan.js';
+import { listDir } from './list-dir.js';
+import { makePlan, PlanBounds, planBounds, planResult, savedPlan, weightsOf } from './plan.js';
 import { readSensitivityReport } from './report-file.js';
 
 const project = (r: ProjectRow): Project => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at });
@@ -40,6 +43,36 @@ export function studioService(store: Store): StudioService {
     if (reports.size >= 8) reports.delete(reports.keys().next().value!);
     reports.set(runId, rep);
     return rep;
+  }
+
+  // The measured model, for exact file sizes; undefined when its file is gone (sizes from the report).
+  const models = new Map<number, ModelDescription | undefined>();
+  function modelOf(runId: number): ModelDescription | undefined {
+    if (!models.has(runId)) {
+      let d: ModelDescription | undefined;
+      try {
+        d = importModel(report(runId).model.path);
+      } catch {
+        d = undefined;
+      }
+      if (models.size >= 8) models.delete(models.keys().next().value!);
+      models.set(runId, d);
+    }
+    return models.get(runId);
+  }
+  const bounds = new Map<string, PlanBounds>();
+  function boundsOf(runId: number, pins: Record<string, string>): PlanBounds {
+    const key = `${runId}\u0000${JSON.stringify(Object.entries(pins).sort())}`;
+    let b = bounds.get(key);
+    if (!b) {
+      b = planBounds(report(runId), pins, modelOf(runId));
+      if (bounds.size >= 32) bounds.delete(bounds.keys().next().value!);
+      bounds.set(key, b);
+    }
+    return b;
+  }
+  function planFor(runId: number, target: PlanTarget, pins: Record<string, string>) {
+    return makePlan(report(runId), target, pins, modelOf(runId));
   }
 
   function quantizeRun(id: number): RunRow {
@@ -103,7 +136,19 @@ export function studioService(store: Store): StudioService {
       return run(store.run(id)!);
     },
     async plan(runId, target, pins) {
-      return planForBudget(report(runId), target, pins);
+      const b = boundsOf(runId, pins);
+      return planResult(planFor(runId, target, pins), b, weightsOf(report(runId)), modelOf(runId) !== undefined);
+    },
+    async savePlan(runId, target, pins) {
+      const plan = planFor(runId, target, pins);
+      const id = addPlan(store, { plan, projectId: store.run(runId)!.project_id, sensitivityRunId: runId });
+      return savedPlan(getPlan(store, id)!);
+    },
+    async listPlans(projectId) {
+      return listPlans(store, { projectId }).map(savedPlan);
+    },
+    async listDir(folder) {
+      return listDir(folder);
     },
     async compareRuns(a, b): Promise<TensorComparison[]> {
       const ra = quantizeRun(a);

@@ -23,9 +23,11 @@ struct EvalOptions {
 
 struct EvalResult {
   double nll = 0;       // summed over scored positions
+  double nll2 = 0;      // summed squares, for the standard error of the mean NLL
   int64_t count = 0;
   int64_t chunks = 0;
   double kl = 0;        // summed KL(P_ref || P_model)
+  double kl2 = 0;       // summed squares of the per-position KL
   int64_t top1 = 0;     // positions where both argmaxes agree
   double ref_nll = 0;
   double seconds = 0;

@@ -150,11 +150,13 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
       [result, reference](Napi::Env env) -> Napi::Value {
         Napi::Object r = Napi::Object::New(env);
         r.Set("nll", result->nll);
+        r.Set("nll2", result->nll2);
         r.Set("count", static_cast<double>(result->count));
         r.Set("chunks", static_cast<double>(result->chunks));
         r.Set("seconds", result->seconds);
         if (reference) {
           r.Set("kl", result->kl);
+          r.Set("kl2", result->kl2);
           r.Set("top1", static_cast<double>(result->top1));
           r.Set("refNll", result->ref_nll);
         }

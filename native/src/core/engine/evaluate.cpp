@@ -77,7 +77,9 @@ EvalResult evaluate_perplexity(const Model& model, const std::vector<int32_t>& t
       const float* lg = logits.data() + (j - first) * V;
       const int32_t target = tokens[c * n_ctx + j + 1];
       const LogSum ls = log_sum_exp(lg, V);
-      r.nll += -(static_cast<double>(lg[target] - ls.max) - ls.log_sum);
+      const double nll = -(static_cast<double>(lg[target] - ls.max) - ls.log_sum);
+      r.nll += nll;
+      r.nll2 += nll * nll;
       ++r.count;
       if (ref_ctx) {
         const float* rl = ref_logits.data() + (j - first) * V;
@@ -90,6 +92,7 @@ EvalResult evaluate_perplexity(const Model& model, const std::vector<int32_t>& t
           kl += std::exp(lp_ref) * (lp_ref - lp);
         }
         r.kl += kl;
+        r.kl2 += kl * kl;
         r.top1 += argmax(lg, V) == argmax(rl, V);
       }
     }
