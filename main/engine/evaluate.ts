@@ -43,6 +43,20 @@ export function standardError(sum: number, sum2: number, n: number): number {
   return Math.sqrt(Math.max(0, sum2 / n - mean * mean) / (n - 1));
 }
 
+/** The sums of a run (native or WebGPU) as perplexity, KL and agreement with their errors. */
+export function summarize(r: NativeEvalResult): Evaluation {
+  return {
+    ...r,
+    ppl: Math.exp(r.nll / r.count),
+    // the error of exp(mean NLL), to first order exp(mean) · se(mean)
+    pplError: Math.exp(r.nll / r.count) * standardError(r.nll, r.nll2, r.count),
+    meanKl: r.kl === undefined ? undefined : r.kl / r.count,
+    meanKlError: r.kl === undefined ? undefined : standardError(r.kl, r.kl2!, r.count),
+    top1Agreement: r.top1 === undefined ? undefined : r.top1 / r.count,
+    refPpl: r.refNll === undefined ? undefined : Math.exp(r.refNll / r.count),
+  };
+}
+
 export function openModel(d: ModelDescription): ModelHandle {
   return native().openModel({ hparams: d.hparams, tensors: d.tensors });
 }
@@ -69,16 +83,7 @@ export async function evaluate(model: ModelDescription, o: EvaluateOptions): Pro
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
     }
-    return {
-      ...r,
-      ppl: Math.exp(r.nll / r.count),
-      // the error of exp(mean NLL), to first order exp(mean) · se(mean)
-      pplError: Math.exp(r.nll / r.count) * standardError(r.nll, r.nll2, r.count),
-      meanKl: r.kl === undefined ? undefined : r.kl / r.count,
-      meanKlError: r.kl === undefined ? undefined : standardError(r.kl, r.kl2!, r.count),
-      top1Agreement: r.top1 === undefined ? undefined : r.top1 / r.count,
-      refPpl: r.refNll === undefined ? undefined : Math.exp(r.refNll / r.count),
-    };
+    return summarize(r);
   } finally {
     native().closeModel(handle);
     if (ref) native().closeModel(ref);
