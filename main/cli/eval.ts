@@ -3,7 +3,7 @@ import { Command } from 'commander';
 
 import { parseTextSource } from '../core/calibration/text-source.js';
 import { defaultThreads, runEvaluation } from '../core/evaluation.js';
-import { chooseBackend, parseBackend, type BackendChoice } from '../engine/backend.js';
+import { parseBackend, type BackendChoice } from '../engine/backend.js';
 import { DB_HELP, openStore, positiveInt } from './options.js';
 import { interruptSignal, stderrProgress } from './progress.js';
 
@@ -15,7 +15,7 @@ export function evalCommand(): Command {
     .option('--ctx <n>', 'context length of each chunk', positiveInt('--ctx'), 512)
     .option('--reference <model>', 'full-precision model to compare with (same tokenizer)')
     .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
-    .option('--backend <name>', 'cpu, webgpu, cuda or auto; evaluation runs on the CPU today, a GPU choice falls back to it with a message', parseBackend, 'cpu')
+    .option('--backend <name>', 'cpu, webgpu, cuda or auto: where the forward passes run (webgpu: the linear layers on the GPU); a missing or failing GPU backend falls back to the CPU with a message', parseBackend, 'cpu')
     .option('--json', 'print one JSON object on stdout instead of a summary')
     .option('--db <path>', DB_HELP)
     .option('--no-record', 'do not record the run in the database')
@@ -29,7 +29,6 @@ Example:
   lowbit eval model-Q4_K_M.gguf --text wiki.test.txt --ctx 512 --reference model-F16.gguf`,
     )
     .action(async (model: string, o: { text: string; ctx: number; reference?: string; threads: number; backend: BackendChoice; json?: boolean; db?: string; record: boolean }) => {
-      if (o.backend !== 'cpu') process.stderr.write(`${(await chooseBackend(o.backend, 'evaluation')).message}\n`);
       const store = o.record ? openStore(o.db) : undefined;
       const progress = stderrProgress('eval');
       try {
@@ -39,6 +38,8 @@ Example:
           nCtx: o.ctx,
           reference: o.reference,
           threads: o.threads,
+          backend: o.backend,
+          onNotice: (m) => process.stderr.write(`${m}\n`),
           store,
           signal: interruptSignal(),
           onProgress: (d, t, stage) => progress.update(d, t, stage),
@@ -58,7 +59,7 @@ Example:
           lines.push(`mean KL     ${r.meanKl.toFixed(6)} ± ${r.meanKlError!.toFixed(6)} nats`);
           lines.push(`top-1       ${(r.top1Agreement! * 100).toFixed(2)}% agreement`);
         }
-        lines.push(`time        ${r.seconds.toFixed(1)} s${r.runId !== null ? ` (run ${r.runId})` : ''}`);
+        lines.push(`time        ${r.seconds.toFixed(1)} s on ${r.backend}${r.runId !== null ? ` (run ${r.runId})` : ''}`);
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
         store?.close();

@@ -6,7 +6,10 @@ import type { Store } from './db/store.js';
 import { importModel } from './model/import.js';
 import { recordModel } from './model/registry.js';
 import { tokenizeTextOffThread } from './calibration/tokenize.js';
-import { evaluate, EvaluationCancelled } from '../engine/evaluate.js';
+import { type BackendChoice, chooseBackend } from '../engine/backend.js';
+import { evaluate, type Evaluation, type EvaluateOptions, EvaluationCancelled } from '../engine/evaluate.js';
+import { evaluateWebGpu } from '../engine/webgpu/evaluate.js';
+import type { ModelDescription } from './model/types.js';
 
 export interface EvalRequest {
   model: string;
@@ -18,6 +21,10 @@ export interface EvalRequest {
   projectId?: number | null;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, stage: string) => void;
+  /** where the forward passes run (default cpu); a missing or failing GPU falls back to the CPU */
+  backend?: BackendChoice;
+  /** the backend in use, and why when it fell back to the CPU */
+  onNotice?: (message: string) => void;
 }
 
 export interface EvalReport {
@@ -35,6 +42,8 @@ export interface EvalReport {
   top1Agreement: number | null;
   referencePpl: number | null;
   seconds: number;
+  /** the backend that ran the evaluation */
+  backend: 'cpu' | 'webgpu';
   runId: number | null;
 }
 
@@ -52,7 +61,7 @@ export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
     req.onProgress?.(0, 1, 'tokenizing');
     const { text, tokens, bos, addBos } = await tokenizeTextOffThread(req.model, req.text, req.signal);
     const t0 = performance.now();
-    const r = await evaluate(model, {
+    const { evaluation: r, backend } = await evaluateOn(req, model, {
       tokens,
       nCtx: req.nCtx,
       bos,
@@ -76,6 +85,7 @@ export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
       top1Agreement: r.top1Agreement ?? null,
       referencePpl: r.refPpl ?? null,
       seconds: (performance.now() - t0) / 1000,
+      backend,
       runId,
     };
     if (runId !== null) req.store!.finishRun(runId, 'done', { results: report, timings: { evaluate: report.seconds } });
@@ -87,4 +97,20 @@ export async function runEvaluation(req: EvalRequest): Promise<EvalReport> {
     }
     throw e;
   }
+}
+
+/** Runs on the chosen backend; a GPU failure other than a cancel falls back to the CPU with a notice. */
+async function evaluateOn(req: EvalRequest, model: ModelDescription, o: EvaluateOptions): Promise<{ evaluation: Evaluation; backend: 'cpu' | 'webgpu' }> {
+  const choice = req.backend ?? 'cpu';
+  const selection = choice === 'cpu' ? undefined : await chooseBackend(choice, 'evaluation');
+  if (selection) req.onNotice?.(selection.message);
+  if (selection?.kernels) {
+    try {
+      return { evaluation: await evaluateWebGpu(selection.kernels, model, o), backend: 'webgpu' };
+    } catch (e) {
+      if (e instanceof EvaluationCancelled || req.signal?.aborted) throw e;
+      req.onNotice?.(`webgpu failed (${(e as Error).message}); falling back to the CPU`);
+    }
+  }
+  return { evaluation: await evaluate(model, o), backend: 'cpu' };
 }

@@ -18,10 +18,12 @@ export interface BackendSelection {
   kernels?: GpuKernels;
 }
 
-// What each GPU backend implements today.
+// What each GPU backend implements today (null: implemented; a string: why it falls back).
+//   evaluation   webgpu: every linear layer on the GPU (webgpu/forward.ts); norms, RoPE and attention on the host
+//   calibration  webgpu: the CPU forward captures the layer inputs; the GPU sums their squares
 const WEBGPU_TASKS: Record<BackendTask, string | null> = {
-  evaluation: 'evaluation on WebGPU is not implemented (the forward pass runs in the native engine)',
-  calibration: null,  // the CPU forward captures the layer inputs; the GPU sums their squares
+  evaluation: null,
+  calibration: null,
 };
 const CUDA_UNAVAILABLE =
   'the CUDA kernels (native/src/cuda, `npm run build:cuda`) are not linked into the engine yet';

@@ -30,10 +30,11 @@ describe('chooseBackend', () => {
     assert.match(s.message, /webgpu unavailable: no WebGPU adapter found; falling back to the CPU/);
   });
 
-  it('webgpu evaluation is not implemented: CPU, and the message says so', async () => {
+  it('webgpu evaluation runs on the adapter', async () => {
     const s = await chooseBackend('webgpu', 'evaluation', adapter(false));
-    assert.equal(s.backend, 'cpu');
-    assert.match(s.message, /evaluation on WebGPU is not implemented/);
+    assert.equal(s.backend, 'webgpu');
+    assert.ok(s.kernels);
+    assert.match(s.message, /backend: webgpu on nvidia hopper$/);
   });
 
   it('cuda falls back to the CPU: the kernels are not linked into the engine', async () => {
@@ -51,7 +52,11 @@ describe('chooseBackend', () => {
     assert.match(sw.message, /auto chose cpu .*software emulation, slower than the native CPU engine/);
     const none = await chooseBackend('auto', 'evaluation', noAdapter);
     assert.equal(none.backend, 'cpu');
-    assert.match(none.message, /auto chose cpu .*evaluation on WebGPU is not implemented/);
+    assert.match(none.message, /auto chose cpu \(cuda: .*; webgpu: no WebGPU adapter found\)/);
+    const hwEval = await chooseBackend('auto', 'evaluation', adapter(false));
+    assert.equal(hwEval.backend, 'webgpu');
+    const swEval = await chooseBackend('auto', 'evaluation', adapter(true));
+    assert.match(swEval.message, /auto chose cpu .*google swiftshader is a software emulation, slower than the native CPU engine/);
   });
 
   it('rejects an unknown backend name', () => {
