@@ -1,16 +1,22 @@
 // GPU backends next to the CPU in one run: the evaluation product (Y = X·Wᵀ over Q4_0 / Q8_0 weights),
-// XᵀX accumulation (GPTQ Hessians) and GPTQ itself, on every backend available, with CPU/backend ratios.
+// XᵀX accumulation (GPTQ Hessians), GPTQ itself and a whole evaluation (stories260K Q4_0 from ../shared), on every backend available, with CPU/backend ratios.
 //   node --import tsx test/bench/gpu.bench.ts [--quick | --large] [--threads N]
-// (SwiftShader is slow: the default sizes take about a minute there, --large about four.)
+// (SwiftShader is slow: the default sizes take about a minute there, --large several.)
 // CPU references: the evaluation product is native dequantize + our f32 GEMM (linalgSgemm), XᵀX is
 // native hessianAccumulate (fp64), GPTQ is native gptqQuantize. WebGPU runs wherever Dawn finds an
 // adapter (SwiftShader here: a CPU emulation, so ratios below 1 are expected); CUDA is reported unavailable
 // while its kernels are not linked into the engine (native/src/cuda has lowbit-cuda-selftest for a GPU machine).
+import fs from 'node:fs';
 import os from 'node:os';
 
+import { importModel } from '../../main/core/model/import.js';
+import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { chooseBackend } from '../../main/engine/backend.js';
+import { evaluate } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
+import { evaluateWebGpu } from '../../main/engine/webgpu/evaluate.js';
 import { shaderType, webgpuKernels, type GpuKernels } from '../../main/engine/webgpu/index.js';
+import { hasShared, sharedPath } from '../helpers/shared.js';
 import { seededNormal } from '../helpers/random.js';
 import { writeBenchResult } from './bench-util.js';
 
@@ -93,6 +99,23 @@ const g = quick ? 512 : large ? 2048 : 1024;
   n.hessianAccumulate(h, x, 2 * g, g, threads);
   const cpu = await median(() => void n.gptqQuantize({ type: 'Q4_0', weights: w, rows: g, cols: g, hessian: h, samples: 2 * g, threads, measure: false }), runs);
   row('GPTQ Q4_0', `${g}×${g}`, cpu, null, 'no WebGPU GPTQ; CUDA GPTQ (native/src/cuda/gptq.cu) is compile-only here');
+}
+
+// whole evaluation: perplexity over a few chunks (the WebGPU time includes uploading the weights)
+if (hasShared) {
+  const model = importModel(sharedPath('golden', 'stories260K-pure-Q4_0.gguf'));
+  const [chunks, nCtx] = quick ? [1, 32] : large ? [4, 128] : [2, 64];
+  const text = fs.readFileSync(sharedPath('data', 'tinystories_val.txt'), 'utf8').slice(0, 20 * chunks * nCtx);
+  const tokens = Int32Array.from(tokenizerForModel(model).encode(text)).subarray(0, chunks * nCtx);
+  const o = { tokens, nCtx, bos: 1, addBos: true, threads };
+  let cpuPpl = 0;
+  let gpuPpl = 0;
+  const cpu = await median(async () => void (cpuPpl = (await evaluate(model, o)).ppl), runs);
+  const gpu = kernels ? await median(async () => void (gpuPpl = (await evaluateWebGpu(kernels!, model, o)).ppl), runs) : null;
+  row('evaluation (perplexity)', `stories260K Q4_0, ${chunks} × ${nCtx} tokens`, cpu, gpu,
+    `CPU: native engine; WebGPU: linear layers on the GPU, the rest on the host, weights uploaded per run${gpu ? `; PPL cpu ${cpuPpl.toFixed(5)}, webgpu ${gpuPpl.toFixed(5)}` : ''}`);
+} else {
+  console.error(`evaluation (perplexity): skipped, ../shared not found`);
 }
 
 writeBenchResult('gpu', {
