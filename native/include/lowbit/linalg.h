@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lowbit/big_vector.h"
 #include "lowbit/thread_pool.h"
 
 namespace lowbit::linalg {
@@ -44,7 +45,7 @@ std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadP
 bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool);
 // The same factorisation in f32 (H, given in fp64, is damped then rounded once), as GPTQ's
 // reference implementation does it: half the time of fp64, and U is used in f32 anyway.
-bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<float>& U, ThreadPool* pool);
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool);
 
 // (H + shift·I)⁻¹ = UᵀU with U from upper_cholesky_of_inverse; false when not positive definite.
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool);

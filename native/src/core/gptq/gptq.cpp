@@ -83,10 +83,10 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   GptqResult res;
 
   // H as used: scaled, dead inputs given H_jj = 1 (their weights are zeroed)
-  std::vector<double> H(H0, H0 + cols * cols);
+  BigVector<double> H(H0, H0 + cols * cols);
   if (hscale != 1.0)
     for (double& v : H) v *= hscale;
-  std::vector<float> W(W0, W0 + rows * cols);
+  BigVector<float> W(W0, W0 + rows * cols);
   std::vector<double> diag(static_cast<size_t>(cols));
   for (int64_t j = 0; j < cols; ++j) {
     if (H[j * cols + j] == 0) {
@@ -112,11 +112,11 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   std::iota(perm.begin(), perm.end(), 0);
   if (o.act_order) {
     perm = block_act_order(diag, cols, bs);
-    std::vector<double> Hp(H.size());
+    BigVector<double> Hp(H.size());
     for (int64_t p = 0; p < cols; ++p)
       for (int64_t q = 0; q < cols; ++q) Hp[p * cols + q] = H[perm[p] * cols + perm[q]];
     H.swap(Hp);
-    std::vector<float> Wp(W.size());
+    BigVector<float> Wp(W.size());
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t p = 0; p < cols; ++p) Wp[r * cols + p] = W[r * cols + perm[p]];
     W.swap(Wp);
@@ -124,21 +124,21 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   for (int64_t p = 0; p < cols; ++p) pos[perm[p]] = p;
 
   const auto t_factor = Clock::now();
-  std::vector<float> Uf;
+  BigVector<float> Uf;
   double lambda = o.damp;
   for (int attempt = 0;; ++attempt, lambda += o.damp_step) {
     if (attempt >= o.max_tries) throw std::runtime_error("the Hessian stays singular even with damping " + std::to_string(lambda));
     if (linalg::upper_cholesky_of_inverse(H.data(), cols, lambda * mean_diag, Uf, &pool)) break;
   }
   res.damp = lambda;
-  std::vector<double>().swap(H);
+  BigVector<double>().swap(H);
   std::vector<double> ud(static_cast<size_t>(cols));
   for (int64_t j = 0; j < cols; ++j) ud[j] = Uf[j * cols + j];
   res.factor_seconds = seconds_since(t_factor);
 
   res.data.assign(static_cast<size_t>(rows * nblocks) * block_bytes, 0);
   std::vector<RowState> states(static_cast<size_t>(rows));
-  std::vector<float> E(static_cast<size_t>(rows * B));
+  BigVector<float> E(static_cast<size_t>(rows * B));
   std::atomic<int64_t> refits{0};
   const linalg::AxpyFn axpy = linalg::axpy_kernel();
 

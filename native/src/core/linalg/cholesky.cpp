@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "lowbit/big_vector.h"
 #include "lowbit/linalg.h"
 #include "tasks.h"
 
@@ -39,7 +40,7 @@ void small_lower_inverse(const T* L, int64_t ld, int64_t nb, T* out) {
 
 template <typename T>
 bool cholesky_lower_impl(T* a, int64_t n, ThreadPool* pool) {
-  std::vector<T> inv, panel;
+  BigVector<T> inv, panel;
   for (int64_t k0 = 0; k0 < n; k0 += NB) {
     const int64_t k1 = std::min(n, k0 + NB), kb = k1 - k0;
     for (int64_t j = k0; j < k1; ++j) {
@@ -73,8 +74,8 @@ bool cholesky_lower_impl(T* a, int64_t n, ThreadPool* pool) {
 }
 
 template <typename T>
-std::vector<T> lower_inverse_transposed_impl(const T* L, int64_t n, ThreadPool* pool) {
-  std::vector<T> Y(static_cast<size_t>(n * n), T(0)), xii, Tm;
+BigVector<T> lower_inverse_transposed_impl(const T* L, int64_t n, ThreadPool* pool) {
+  BigVector<T> Y(static_cast<size_t>(n * n), T(0)), xii, Tm;
   for (int64_t I0 = 0; I0 < n; I0 += NB) {
     const int64_t I1 = std::min(n, I0 + NB), ib = I1 - I0;
     xii.resize(static_cast<size_t>(ib * ib));
@@ -94,13 +95,13 @@ std::vector<T> lower_inverse_transposed_impl(const T* L, int64_t n, ThreadPool* 
   return Y;
 }
 
-template <typename T>
-bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, std::vector<T>& U, ThreadPool* pool) {
-  std::vector<T> P(static_cast<size_t>(n * n), T(0));
+template <typename T, typename Vec>
+bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, Vec& U, ThreadPool* pool) {
+  Vec P(static_cast<size_t>(n * n), T(0));
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j <= i; ++j) P[i * n + j] = static_cast<T>(H[(n - 1 - i) * n + (n - 1 - j)] + (i == j ? shift : 0.0));
   if (!cholesky_lower_impl(P.data(), n, pool)) return false;
-  const std::vector<T> Y = lower_inverse_transposed_impl(P.data(), n, pool);
+  const BigVector<T> Y = lower_inverse_transposed_impl(P.data(), n, pool);
   // U[a][b] = X[n−1−a][n−1−b] = Y[n−1−b][n−1−a], in tiles so that both sides stay in cache
   constexpr int64_t TB = 64;
   bool finite = true;
@@ -122,15 +123,16 @@ bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, st
 bool cholesky_lower(double* a, int64_t n, ThreadPool* pool) { return cholesky_lower_impl(a, n, pool); }
 
 std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadPool* pool) {
-  return lower_inverse_transposed_impl(L, n, pool);
+  const BigVector<double> Y = lower_inverse_transposed_impl(L, n, pool);
+  return std::vector<double>(Y.begin(), Y.end());
 }
 
 bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool) {
-  return upper_cholesky_of_inverse_impl(H, n, shift, U, pool);
+  return upper_cholesky_of_inverse_impl<double>(H, n, shift, U, pool);
 }
 
-bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<float>& U, ThreadPool* pool) {
-  return upper_cholesky_of_inverse_impl(H, n, shift, U, pool);
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool) {
+  return upper_cholesky_of_inverse_impl<float>(H, n, shift, U, pool);
 }
 
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool) {
