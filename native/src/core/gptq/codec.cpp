@@ -82,13 +82,23 @@ bool BlockCodec::refit_group(uint8_t* block, BlockMap& map, int g, const float* 
   sub_->super(block, d, dmin);
   int sc0, m0;
   sub_->get(block, g, sc0, m0);
+  // the weighted error of the group's nearest codes under (sc, m); uniform grids round directly
+  // (a boundary case may pick the other neighbour, which only matters for ties in the comparison)
+  const auto& lv = grid_->levels;
+  const int n = static_cast<int>(lv.size());
   auto cost = [&](int sc, int m) {
     const float scale = d * static_cast<float>(sc);
     const float offset = -(dmin * static_cast<float>(m));
     double e = 0;
     float v;
     for (int i = 0; i < sub_->group; ++i) {
-      nearest(grid_->levels, uniform_, x[i], scale, offset, sub_->has_min, &v);
+      if (uniform_ && scale != 0) {
+        const float t = ((sub_->has_min ? x[i] - offset : x[i]) / scale) - static_cast<float>(lv[0]);
+        const int c = std::min(n - 1, std::max(0, static_cast<int>(std::nearbyint(t))));
+        v = grid_value(lv[c], scale, offset, sub_->has_min);
+      } else {
+        nearest(lv, uniform_, x[i], scale, offset, sub_->has_min, &v);
+      }
       const double r = static_cast<double>(x[i]) - v;
       e += weight[i] * r * r;
     }
