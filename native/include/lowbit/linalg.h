@@ -14,6 +14,9 @@ namespace lowbit::linalg {
 // (and simd_level()) allows, otherwise the same blocking with a portable micro-kernel.
 void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
            float* C, int64_t ldc, ThreadPool* pool);
+// C[m×n] += alpha · A[m×k] · Bᵀ with B stored n×k (the same packed kernel).
+void sgemm_bt(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+              float* C, int64_t ldc, ThreadPool* pool);
 // The triple loop, for tests.
 void sgemm_ref(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                float* C, int64_t ldc);
@@ -44,8 +47,10 @@ std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadP
 // when H + shift·I is not positive definite.
 bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool);
 // The same factorisation in f32 (H, given in fp64, is damped then rounded once), as GPTQ's
-// reference implementation does it: half the time of fp64, and U is used in f32 anyway.
-bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool);
+// reference implementation does it: half the time of fp64, and U is used in f32 anyway. `diag`,
+// when given, replaces H's diagonal (so that a caller need not copy H to change it).
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool,
+                               const double* diag = nullptr);
 
 // (H + shift·I)⁻¹ = UᵀU with U from upper_cholesky_of_inverse; false when not positive definite.
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool);

@@ -82,40 +82,44 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   ThreadPool& pool = o.pool ? *o.pool : *own_pool;
   GptqResult res;
 
-  // H as used: scaled, dead inputs given H_jj = 1 (their weights are zeroed)
-  BigVector<double> H(H0, H0 + cols * cols);
-  if (hscale != 1.0)
-    for (double& v : H) v *= hscale;
+  // H is used as given (GPTQ is invariant to its scale, the damping being relative to mean(diag H));
+  // dead inputs (H_jj = 0) get H_jj = 1 on the (2/n)·H scale and their weights are zeroed. H itself
+  // is copied only when act-order permutes it or QEP needs it whole.
   BigVector<float> W(W0, W0 + rows * cols);
-  std::vector<double> diag(static_cast<size_t>(cols));
+  std::vector<double> diag(static_cast<size_t>(cols)), hdiag(static_cast<size_t>(cols));  // (2/n)·H_jj, H_jj
   for (int64_t j = 0; j < cols; ++j) {
-    if (H[j * cols + j] == 0) {
-      H[j * cols + j] = 1;
+    const double h = H0[j * cols + j];
+    if (h == 0) {
+      hdiag[j] = 1 / hscale;
+      diag[j] = 1;
       for (int64_t r = 0; r < rows; ++r) W[r * cols + j] = 0;
       ++res.dead_columns;
+    } else {
+      hdiag[j] = h;
+      diag[j] = h * hscale;
     }
-    diag[j] = H[j * cols + j];
   }
-  const double mean_diag = std::accumulate(diag.begin(), diag.end(), 0.0) / static_cast<double>(cols);
+  const double mean_hdiag = std::accumulate(hdiag.begin(), hdiag.end(), 0.0) / static_cast<double>(cols);
   std::vector<float> importance(diag.begin(), diag.end());
 
   if (o.qep.hdelta) {
-    std::vector<double> hd(o.qep.hdelta, o.qep.hdelta + cols * cols);
-    if (hscale != 1.0)
-      for (double& v : hd) v *= hscale;
+    BigVector<double> H(H0, H0 + cols * cols);
+    for (int64_t j = 0; j < cols; ++j) H[j * cols + j] = hdiag[j];
     QepOptions q = o.qep;
-    q.hdelta = hd.data();
     res.qep_lambda = gptq::qep_correct(W.data(), rows, cols, H.data(), q, o.damp_step, o.max_tries, &pool);
   }
 
   std::vector<int64_t> perm(static_cast<size_t>(cols)), pos(static_cast<size_t>(cols));
   std::iota(perm.begin(), perm.end(), 0);
+  BigVector<double> Hp;
+  std::vector<double> pdiag(hdiag);
   if (o.act_order) {
     perm = block_act_order(diag, cols, bs);
-    BigVector<double> Hp(H.size());
-    for (int64_t p = 0; p < cols; ++p)
-      for (int64_t q = 0; q < cols; ++q) Hp[p * cols + q] = H[perm[p] * cols + perm[q]];
-    H.swap(Hp);
+    Hp.resize(static_cast<size_t>(cols * cols));
+    for (int64_t p = 0; p < cols; ++p) {
+      pdiag[p] = hdiag[perm[p]];
+      for (int64_t q = 0; q < cols; ++q) Hp[p * cols + q] = H0[perm[p] * cols + perm[q]];
+    }
     BigVector<float> Wp(W.size());
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t p = 0; p < cols; ++p) Wp[r * cols + p] = W[r * cols + perm[p]];
@@ -128,10 +132,10 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   double lambda = o.damp;
   for (int attempt = 0;; ++attempt, lambda += o.damp_step) {
     if (attempt >= o.max_tries) throw std::runtime_error("the Hessian stays singular even with damping " + std::to_string(lambda));
-    if (linalg::upper_cholesky_of_inverse(H.data(), cols, lambda * mean_diag, Uf, &pool)) break;
+    if (linalg::upper_cholesky_of_inverse(o.act_order ? Hp.data() : H0, cols, lambda * mean_hdiag, Uf, &pool, pdiag.data())) break;
   }
   res.damp = lambda;
-  BigVector<double>().swap(H);
+  BigVector<double>().swap(Hp);
   std::vector<double> ud(static_cast<size_t>(cols));
   for (int64_t j = 0; j < cols; ++j) ud[j] = Uf[j * cols + j];
   res.factor_seconds = seconds_since(t_factor);

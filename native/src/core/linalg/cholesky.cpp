@@ -96,10 +96,13 @@ BigVector<T> lower_inverse_transposed_impl(const T* L, int64_t n, ThreadPool* po
 }
 
 template <typename T, typename Vec>
-bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, Vec& U, ThreadPool* pool) {
+bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, Vec& U, ThreadPool* pool, const double* diag = nullptr) {
   Vec P(static_cast<size_t>(n * n), T(0));
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j <= i; ++j) P[i * n + j] = static_cast<T>(H[(n - 1 - i) * n + (n - 1 - j)] + (i == j ? shift : 0.0));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < i; ++j) P[i * n + j] = static_cast<T>(H[(n - 1 - i) * n + (n - 1 - j)]);
+    const int64_t r = n - 1 - i;
+    P[i * n + i] = static_cast<T>((diag ? diag[r] : H[r * n + r]) + shift);
+  }
   if (!cholesky_lower_impl(P.data(), n, pool)) return false;
   const BigVector<T> Y = lower_inverse_transposed_impl(P.data(), n, pool);
   // U[a][b] = X[n−1−a][n−1−b] = Y[n−1−b][n−1−a], in tiles so that both sides stay in cache
@@ -131,8 +134,8 @@ bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::ve
   return upper_cholesky_of_inverse_impl<double>(H, n, shift, U, pool);
 }
 
-bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool) {
-  return upper_cholesky_of_inverse_impl<float>(H, n, shift, U, pool);
+bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool, const double* diag) {
+  return upper_cholesky_of_inverse_impl<float>(H, n, shift, U, pool, diag);
 }
 
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool) {

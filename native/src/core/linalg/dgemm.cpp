@@ -133,9 +133,19 @@ void dgemm_nt(int64_t m, int64_t n, int64_t k, double alpha, const double* A, in
   gemm_nt<double>(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
 }
 
+// f32: products big enough to amortise packing go to the packed GEMM (sgemm_bt); with lower_only
+// in row blocks, the part left of each diagonal block packed and the diagonal block itself here.
 void sgemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
               float* C, int64_t ldc, ThreadPool* pool, bool lower_only) {
-  gemm_nt<float>(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
+  constexpr int64_t kPacked = 64, kRowBlock = 256;
+  if (m < kPacked || n < kPacked || k < kPacked) return gemm_nt<float>(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
+  if (!lower_only) return sgemm_bt(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool);
+  for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
+    const int64_t i1 = std::min(m, i0 + kRowBlock);
+    const int64_t left = std::min(i0, n);
+    if (left > 0) sgemm_bt(i1 - i0, left, k, alpha, A + i0 * lda, lda, B, ldb, C + i0 * ldc, ldc, pool);
+    if (i0 < n) gemm_nt<float>(i1 - i0, std::min(n, i1) - i0, k, alpha, A + i0 * lda, lda, B + i0 * ldb, ldb, C + i0 * ldc + i0, ldc, pool, true);
+  }
 }
 
 void dgemm_nt_ref(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B,

@@ -86,6 +86,12 @@ void pack_a(const float* A, int64_t lda, int64_t mc, int64_t kc, float* out) {
       for (int64_t r = 0; r < MR; ++r) *out++ = s + r < mc ? A[(s + r) * lda + p] : 0.f;
 }
 
+// the same sliver from Bᵀ: B holds the n × k matrix whose transpose is multiplied
+void pack_bt_sliver(const float* B, int64_t ldb, int64_t kc, int64_t nc, float* out) {
+  for (int64_t j = 0; j < NR; ++j)
+    for (int64_t p = 0; p < kc; ++p) out[p * NR + j] = j < nc ? B[j * ldb + p] : 0.f;
+}
+
 void pack_b_sliver(const float* B, int64_t ldb, int64_t kc, int64_t nc, float* out) {
   for (int64_t p = 0; p < kc; ++p, out += NR) {
     const float* row = B + p * ldb;
@@ -97,10 +103,8 @@ void pack_b_sliver(const float* B, int64_t ldb, int64_t kc, int64_t nc, float* o
   }
 }
 
-}  // namespace
-
-void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
-           float* C, int64_t ldc, ThreadPool* pool) {
+void sgemm_impl(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                float* C, int64_t ldc, ThreadPool* pool, bool b_transposed) {
   if (m <= 0 || n <= 0 || k <= 0 || alpha == 0) return;
   Kernel kernel = kernel_portable;
 #ifdef LOWBIT_X86
@@ -119,7 +123,8 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t
     const int64_t kc = std::min(KC, k - p0);
     for_each_task(pool, (slivers + 15) / 16, [&](int64_t t) {
       for (int64_t s = t * 16; s < std::min(slivers, t * 16 + 16); ++s)
-        pack_b_sliver(B + p0 * ldb + s * NR, ldb, kc, std::min(NR, n - s * NR), bpack + s * NR * kc);
+        if (b_transposed) pack_bt_sliver(B + s * NR * ldb + p0, ldb, kc, std::min(NR, n - s * NR), bpack + s * NR * kc);
+        else pack_b_sliver(B + p0 * ldb + s * NR, ldb, kc, std::min(NR, n - s * NR), bpack + s * NR * kc);
     });
     for_each_task(pool, mblocks * nblocks, [&](int64_t t) {
       thread_local Buffer apack_buf;
@@ -146,6 +151,18 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t
       }
     });
   }
+}
+
+}  // namespace
+
+void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+           float* C, int64_t ldc, ThreadPool* pool) {
+  sgemm_impl(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, false);
+}
+
+void sgemm_bt(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+              float* C, int64_t ldc, ThreadPool* pool) {
+  sgemm_impl(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, true);
 }
 
 AxpyFn axpy_kernel() {
