@@ -39,8 +39,9 @@ function activations(rows: number, cols: number, seed: number): Float32Array {
 
 const results: object[] = [];
 for (const [rows, cols] of shapes) {
-  // our GEMM on the lazy-update shape, preallocated operands, median of 3
-  const gemmGflops = n.linalgRate('sgemm', rows, cols, 128, threads, 3);
+  // our GEMM on the lazy-update shape, preallocated operands, median of 3; measured again after each
+  // GPTQ run and averaged with the previous reading, since the machine's load drifts
+  let gemmBefore = n.linalgRate('sgemm', rows, cols, 128, threads, 3);
   const dgemmGflops = n.linalgRate('dgemmNt', 2048, 2048, 256, threads, 3);
   const X = activations(tokens, cols, 7);
   const H = new Float64Array(cols * cols);
@@ -52,6 +53,9 @@ for (const [rows, cols] of shapes) {
     t = performance.now();
     const g = n.gptqQuantize({ type, weights: W, rows, cols, hessian: H, samples: tokens, threads, measure: false });
     const wall = (performance.now() - t) / 1000;
+    const gemmAfter = n.linalgRate('sgemm', rows, cols, 128, threads, 3);
+    const gemmGflops = (gemmBefore + gemmAfter) / 2;
+    gemmBefore = gemmAfter;
     const flops = rows * cols * cols + (2 / 3) * cols ** 3;
     const gptqGflops = flops / g.seconds / 1e9;
     const r = {
