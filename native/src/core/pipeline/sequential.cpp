@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <set>
 #include <memory>
 #include <stdexcept>
 
@@ -32,19 +33,19 @@ class Pipeline {
 
   PipelineResult run(const std::vector<ConvertJob>& jobs) {
     const double total = 3.0 * static_cast<double>(hp_.n_layer) + 2.0;
-    std::map<std::string, bool> done;
+    std::set<std::string> done;
     for (int64_t l = 0; l < hp_.n_layer; ++l) {
       const LayerWeights& src = m_.layers()[l];
       HessianCapture stats(block_input_dims(hp_), o_.qep ? &recorder_ : nullptr, pool_);
       capture(l, src, stats, 3.0 * l, total);
       LayerWeights quantized = src;
-      std::vector<std::vector<uint8_t>> store(std::size(kSlots));
+      std::vector<std::vector<uint8_t>> bytes(std::size(kSlots));  // the quantized tensors, for propagate()
       for (size_t k = 0; k < std::size(kSlots); ++k) {
         check_cancel();
         const Weight& w = src.*kSlots[k].member;
         const ConvertJob& job = job_for(w);
-        quantize(job, w, l, stats.hessian(kSlots[k].input), stats.delta(kSlots[k].input), stats.tokens(), store[k], quantized.*kSlots[k].member);
-        done[job.name] = true;
+        quantize(job, w, l, stats.hessian(kSlots[k].input), stats.delta(kSlots[k].input), stats.tokens(), bytes[k], quantized.*kSlots[k].member);
+        done.insert(job.name);
         report(3.0 * l + 1.0 + static_cast<double>(k + 1) / std::size(kSlots), total);
       }
       propagate(l, quantized, 3.0 * l + 2.0, total);
@@ -59,8 +60,7 @@ class Pipeline {
     ConvertOptions co;
     co.threads = o_.threads;
     co.cancel = o_.cancel;
-    convert_tensors(out_path_, rest, co);  // fsyncs the file
-    if (::fsync(out_.get()) != 0) throw std::runtime_error("fsync of " + out_path_ + " failed: " + std::strerror(errno));
+    convert_tensors(out_path_, rest, co);  // fsyncs the file, with what was written here
     report(total, total);
     result_.tokens = n_seq_ * o_.seq_len;
     result_.sequences = n_seq_;
@@ -201,7 +201,7 @@ class Pipeline {
   }
 
   // output.weight (when not tied to the embedding) sees the final norm of the quantized stream.
-  void quantize_output(std::map<std::string, bool>& done, double total) {
+  void quantize_output(std::set<std::string>& done, double total) {
     const Weight& out = m_.output();
     if (out.data == m_.token_embd().data || !jobs_.count(out.name)) return;
     check_cancel();
@@ -210,7 +210,7 @@ class Pipeline {
     std::vector<uint8_t> bytes;
     Weight view = out;
     quantize(job_for(out), out, -1, h, nullptr, n, bytes, view);
-    done[out.name] = true;
+    done.insert(out.name);
     release_weight_pages(out);
     report(total - 1.0, total);
   }
