@@ -33,6 +33,7 @@ export function sensitivityCommand(): Command {
     .option('--seed <n>', 'seed for drawing the calibration sequences', (v) => Number(v), 0)
     .option('--types <list>', 'candidate ggml types, comma-separated (F16 is always added)', DEFAULT_SENSITIVITY_TYPES.join(','))
     .option('--method <method>', 'rtn: the error of round-to-nearest with the inputs\' importance; gptq: of GPTQ (slower)', 'rtn')
+    .option('--output-error <n>', 'also measure, on N calibration sequences, the error that reaches each block\'s output with only that tensor quantized', (v) => Number(v), 0)
     .option('--measure-kl', 'also measure the end-to-end KL divergence with only that tensor quantized (one evaluation per tensor and type)')
     .option('--kl-text <file>', 'evaluation text for --measure-kl (keep it apart from the calibration text)')
     .option('--kl-ctx <n>', 'context for --measure-kl', positiveInt('--kl-ctx'), 256)
@@ -50,19 +51,20 @@ each token occurs. One pass over the model, whatever the number of candidate typ
 Example:
   lowbit sensitivity model-F16.gguf --calib calib.txt -o sens.json
   lowbit plan model-F16.gguf --sensitivity sens.json --target-bpw 4.5 -o plan.json`)
-    .action(async (model: string, o: { calib: string; calibSeqs: number; calibLen: number; seed: number; types: string; method: string; measureKl?: boolean; klText?: string; klCtx: number; klChunks: number; out?: string; threads: number; db?: string; record: boolean; json?: boolean }) => {
+    .action(async (model: string, o: { calib: string; calibSeqs: number; calibLen: number; seed: number; types: string; method: string; outputError: number; measureKl?: boolean; klText?: string; klCtx: number; klChunks: number; out?: string; threads: number; db?: string; record: boolean; json?: boolean }) => {
       if (o.method !== 'rtn' && o.method !== 'gptq') throw new Error(`unknown method ${o.method} (available: rtn, gptq)`);
       if (o.measureKl && !o.klText) throw new Error('--measure-kl needs an evaluation text: --kl-text FILE');
+      if (!Number.isInteger(o.outputError) || o.outputError < 0) throw new Error('--output-error takes a number of sequences (0 to skip)');
       const calibration = { source: parseTextSource(o.calib), params: { sequences: o.calibSeqs, length: o.calibLen, seed: o.seed } };
       const store = o.record ? openStore(o.db) : undefined;
       const signal = interruptSignal();
       const progress = stderrProgress('sensitivity');
-      const runParams = { model, calibration: { source: o.calib, ...calibration.params }, types: o.types, method: o.method, measureKl: !!o.measureKl };
+      const runParams = { model, calibration: { source: o.calib, ...calibration.params }, types: o.types, method: o.method, outputErrorSequences: o.outputError, measureKl: !!o.measureKl };
       const runId = store ? store.startRun({ kind: 'sensitivity', params: runParams, modelId: await recordModel(store, importModel(model)) }) : null;
       try {
         const t0 = performance.now();
         const report = await measureSensitivity({
-          model, calibration, types: o.types.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean), method: o.method as 'rtn' | 'gptq',
+          model, calibration, types: o.types.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean), method: o.method as 'rtn' | 'gptq', outputErrorSequences: o.outputError,
           threads: o.threads, signal, onProgress: (stage, d, t) => progress.update(Math.round(d * 10) / 10, t, stage),
         });
         if (o.measureKl)

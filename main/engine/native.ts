@@ -70,6 +70,8 @@ export interface NativeSensitivityOptions {
   damp?: number;
   blockSize?: number;
   actOrder?: boolean;
+  /** > 0: on this many sequences, also the squared error reaching each block's output with only one tensor quantized */
+  outputErrorSequences?: number;
 }
 
 export interface NativeSensitivityEntry {
@@ -79,6 +81,8 @@ export interface NativeSensitivityEntry {
   bytes: number;
   /** tr((W−Q)·H·(W−Q)ᵀ), H = (2/n)·Σxxᵀ of the tensor's inputs (token_embd: one-hot token counts) */
   error: number;
+  /** Σ‖block output − original‖² per token with only this tensor quantized (null: not measured) */
+  outputError: number | null;
   tokens: number;
   gptq: boolean;
 }

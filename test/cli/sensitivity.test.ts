@@ -51,8 +51,8 @@ describe('lowbit sensitivity', { skip: skipNoShared }, () => {
     assert.match(plan.stdout, /bits\/weight +[67]\.\d+/);
   });
 
-  it('the Hessian-weighted error ranks the single-tensor KL, and GPTQ errors are below RTN errors', async () => {
-    const rtn = await measureSensitivity({ model: model(), calibration: calibration(), types: ['Q4_0', 'Q8_0'], threads: 2 });
+  it('the Hessian-weighted and block-output errors rank the single-tensor KL, and GPTQ errors are below RTN errors', async () => {
+    const rtn = await measureSensitivity({ model: model(), calibration: calibration(), types: ['Q4_0', 'Q8_0'], threads: 2, outputErrorSequences: 4 });
     const gptq = await measureSensitivity({ model: model(), calibration: calibration(), types: ['Q4_0', 'Q8_0'], method: 'gptq', threads: 2 });
     for (const [i, t] of rtn.tensors.entries())
       for (const [k, c] of t.candidates.entries()) {
@@ -65,5 +65,16 @@ describe('lowbit sensitivity', { skip: skipNoShared }, () => {
     const pts = rtn.tensors.flatMap((t) => t.candidates.filter((c) => c.type !== 'F16'));
     const rho = spearman(pts.map((c) => c.error), pts.map((c) => c.kl!));
     assert.ok(rho > 0.7, `Spearman of error vs single-tensor KL: ${rho}`);
+    // the block output error: measured for the block tensors only, falling with the bits
+    for (const t of rtn.tensors) {
+      if (t.layer === null) assert.ok(t.candidates.every((c) => c.outputError === undefined), t.name);
+      else {
+        const out = t.candidates.map((c) => c.outputError!);
+        for (let i = 1; i < out.length; i++) assert.ok(out[i] < out[i - 1] && out[i] >= 0, `${t.name}: ${out}`);
+      }
+    }
+    const block = pts.filter((c) => c.outputError !== undefined);
+    const rhoOut = spearman(block.map((c) => c.outputError!), block.map((c) => c.kl!));
+    assert.ok(rhoOut > 0.7, `Spearman of block output error vs single-tensor KL: ${rhoOut}`);
   });
 });

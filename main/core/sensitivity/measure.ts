@@ -22,6 +22,8 @@ export interface SensitivityRequest {
   /** candidate types; F16 is always added so that rows no block type fits still have a choice */
   types?: string[];
   method?: 'rtn' | 'gptq';
+  /** > 0: also measure the error reaching each block's output, on this many calibration sequences */
+  outputErrorSequences?: number;
   threads?: number;
   signal?: AbortSignal;
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -49,7 +51,9 @@ export async function measureSensitivity(req: SensitivityRequest): Promise<Sensi
   let entries: NativeSensitivityEntry[];
   try {
     if (req.signal?.aborted) throw new SensitivityCancelled();
-    const job = native().sensitivity(handle, set.tokens, { seqLen: req.calibration.params.length, threads: req.threads ?? 1, types, gptq: method === 'gptq' }, (d, t) =>
+    const job = native().sensitivity(handle, set.tokens, {
+      seqLen: req.calibration.params.length, threads: req.threads ?? 1, types, gptq: method === 'gptq', outputErrorSequences: req.outputErrorSequences ?? 0,
+    }, (d, t) =>
       req.onProgress?.('measuring blocks', d, t),
     );
     const onAbort = () => job.cancel();
@@ -91,7 +95,7 @@ function reportTensors(desc: ModelDescription, entries: NativeSensitivityEntry[]
       if (!measured) return null;
       return {
         name: t.name, ne: t.ne, ...tensorPlace(t.name), activations: measured[0].tokens,
-        candidates: measured.map((e) => ({ type: e.type, bytes: e.bytes, error: e.error })),
+        candidates: measured.map((e) => ({ type: e.type, bytes: e.bytes, error: e.error, ...(e.outputError !== null ? { outputError: e.outputError } : {}) })),
       };
     })
     .filter((t): t is TensorSensitivity => t !== null);

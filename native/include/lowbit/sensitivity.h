@@ -23,6 +23,9 @@ struct SensitivityOptions {
   std::vector<std::string> types;  // candidate ggml types
   bool gptq = false;               // measure GPTQ's error for types that have a grid (slower)
   GptqOptions gptq_options;        // damp, block, act_order, refit_subblocks
+  // > 0: also run each block with only one tensor quantized on this many calibration sequences and
+  // measure the squared error that reaches the block's output (per token)
+  int64_t output_error_sequences = 0;
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(double done, double total)> progress;
 };
@@ -32,6 +35,7 @@ struct SensitivityEntry {
   int64_t layer = -1;
   uint64_t bytes = 0;
   double error = 0;
+  double output_error = -1;  // Σ‖block output − original‖² per token; -1 when not measured
   int64_t tokens = 0;  // calibration tokens that reached the tensor
   bool gptq = false;
 };

@@ -255,8 +255,8 @@ Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
       });
 }
 
-// sensitivity(handle, tokens, { seqLen, threads, types, gptq, damp, blockSize, actOrder }, onProgress)
-// -> { promise, cancel } resolving to [{ tensor, type, layer, bytes, error, tokens, gptq }].
+// sensitivity(handle, tokens, { seqLen, threads, types, gptq, damp, blockSize, actOrder, outputErrorSequences }, onProgress)
+// -> { promise, cancel } resolving to [{ tensor, type, layer, bytes, error, outputError, tokens, gptq }].
 Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ModelPtr model = handle(info[0]);
@@ -275,6 +275,7 @@ Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
   opt->gptq_options.damp = num(o, "damp", opt->gptq_options.damp);
   opt->gptq_options.block = static_cast<int64_t>(num(o, "blockSize", static_cast<double>(opt->gptq_options.block)));
   opt->gptq_options.act_order = o.Get("actOrder").ToBoolean();
+  opt->output_error_sequences = static_cast<int64_t>(num(o, "outputErrorSequences", 0));
   auto result = std::make_shared<std::vector<SensitivityEntry>>();
   return AsyncJob::Start(
       env, info[3],
@@ -294,6 +295,7 @@ Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
           o.Set("layer", e.layer >= 0 ? Napi::Number::New(env, static_cast<double>(e.layer)) : env.Null());
           o.Set("bytes", static_cast<double>(e.bytes));
           o.Set("error", e.error);
+          o.Set("outputError", e.output_error >= 0 ? Napi::Number::New(env, e.output_error) : env.Null());
           o.Set("tokens", static_cast<double>(e.tokens));
           o.Set("gptq", e.gptq);
           out.Set(static_cast<uint32_t>(i), o);

@@ -1,5 +1,6 @@
 #include "lowbit/sensitivity.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "block_stats.h"
@@ -29,7 +30,10 @@ class SensitivityPass {
     for (int64_t l = 0; l < hp_.n_layer; ++l) {
       const LayerWeights& L = m_.layers()[l];
       HessianCapture stats(block_input_dims(hp_), nullptr, pool_);
-      std::vector<float> scratch(static_cast<size_t>(o_.seq_len * hp_.n_embd));
+      const size_t seq_floats = static_cast<size_t>(o_.seq_len * hp_.n_embd);
+      std::vector<float> scratch(seq_floats);
+      // the block's inputs of the sequences the output error is measured on
+      block_inputs_.assign(acts_.begin(), acts_.begin() + static_cast<std::ptrdiff_t>(out_seqs() * seq_floats));
       for (int64_t s = 0; s < n_seq_; ++s) {
         check_cancel();
         float* x = acts_.data() + s * o_.seq_len * hp_.n_embd;
@@ -42,7 +46,7 @@ class SensitivityPass {
       }
       ctx_.set_observer(nullptr);
       report(1.0 + 2.0 * l + 1.0, total);
-      for (const Slot& slot : kSlots) measure(L.*slot.member, l, stats.hessian(slot.input), stats.tokens());
+      for (const Slot& slot : kSlots) measure(L.*slot.member, l, stats.hessian(slot.input), stats.tokens(), &L, slot.member);
       release_block_pages(L);
       if (l > 0) release_block_pages(m_.layers()[l - 1]);
       report(1.0 + 2.0 * l + 2.0, total);
@@ -58,6 +62,29 @@ class SensitivityPass {
   }
 
  private:
+  int64_t out_seqs() const { return std::min(n_seq_, std::max<int64_t>(0, o_.output_error_sequences)); }
+
+  // Σ‖output − original output‖² per token of block l with `member` replaced by `q`.
+  double output_error(int64_t l, const LayerWeights& L, Weight LayerWeights::*member, const TypeTraits& type, const std::vector<uint8_t>& q) {
+    LayerWeights Lq = L;
+    Weight& w = Lq.*member;
+    w.type = &type;
+    w.data = q.data();
+    w.row_bytes = row_size(type, w.ne0);
+    const size_t seq_floats = static_cast<size_t>(o_.seq_len * hp_.n_embd);
+    std::vector<float> x(seq_floats);
+    double err = 0;
+    for (int64_t s = 0; s < out_seqs(); ++s) {
+      check_cancel();
+      std::copy_n(block_inputs_.data() + s * seq_floats, seq_floats, x.begin());
+      ctx_.reset();
+      ctx_.run_layer(l, Lq, x.data(), o_.seq_len);
+      const float* ref = acts_.data() + s * seq_floats;
+      for (size_t i = 0; i < seq_floats; ++i) err += static_cast<double>(x[i] - ref[i]) * (x[i] - ref[i]);
+    }
+    return err / static_cast<double>(out_seqs() * o_.seq_len);
+  }
+
   void check_cancel() const {
     if (o_.cancel && o_.cancel->load()) throw std::runtime_error("cancelled");
   }
@@ -98,11 +125,13 @@ class SensitivityPass {
         for (int64_t i = 0; i < E; ++i) row += static_cast<double>(W[r * E + i] - deq[i]) * (W[r * E + i] - deq[i]);
         err += counts[r] * row;
       }
-      entries_.push_back({emb.name, t->name, -1, q.size(), 2.0 * err / static_cast<double>(n), n, false});
+      entries_.push_back({emb.name, t->name, -1, q.size(), 2.0 * err / static_cast<double>(n), -1, n, false});
     }
   }
 
-  void measure(const Weight& w, int64_t layer, const std::vector<double>& h, int64_t tokens) {
+  // block and member: where the tensor sits, for the output error (null outside the blocks)
+  void measure(const Weight& w, int64_t layer, const std::vector<double>& h, int64_t tokens, const LayerWeights* block = nullptr,
+               Weight LayerWeights::*member = nullptr) {
     const std::vector<float> W = weights(w);
     const double hscale = 2.0 / static_cast<double>(tokens);
     std::vector<float> importance(static_cast<size_t>(w.ne0));
@@ -110,7 +139,8 @@ class SensitivityPass {
     for (const TypeTraits* t : types_) {
       if (w.ne0 % t->block_size != 0) continue;
       check_cancel();
-      SensitivityEntry e{w.name, t->name, layer, row_size(*t, w.ne0) * w.rows, 0, tokens, false};
+      SensitivityEntry e{w.name, t->name, layer, row_size(*t, w.ne0) * w.rows, 0, -1, tokens, false};
+      std::vector<uint8_t> q;
       if (o_.gptq && t->is_quantized && find_grid(t->type)) {
         GptqOptions go = o_.gptq_options;
         go.pool = &pool_;
@@ -118,13 +148,16 @@ class SensitivityPass {
         go.samples = tokens;
         go.measure = true;
         go.cancel = o_.cancel;
-        e.error = gptq_quantize(*t, W.data(), w.rows, w.ne0, h.data(), go).error;
+        GptqResult g = gptq_quantize(*t, W.data(), w.rows, w.ne0, h.data(), go);
+        e.error = g.error;
         e.gptq = true;
+        q = std::move(g.data);
       } else {
-        std::vector<uint8_t> q(e.bytes);
+        q.resize(e.bytes);
         quantize_rows(*t, W.data(), q.data(), w.rows, w.ne0, t->is_quantized ? importance.data() : nullptr);
         e.error = hscale * weighted_error(*t, W.data(), w.rows, w.ne0, h.data(), q.data(), pool_);
       }
+      if (block && out_seqs() > 0) e.output_error = output_error(layer, *block, member, *t, q);
       entries_.push_back(std::move(e));
     }
   }
@@ -137,7 +170,7 @@ class SensitivityPass {
   int64_t n_seq_ = 0;
   std::vector<const TypeTraits*> types_;
   std::vector<int32_t> tokens_;
-  std::vector<float> acts_;
+  std::vector<float> acts_, block_inputs_;
   std::vector<SensitivityEntry> entries_;
 };
 
