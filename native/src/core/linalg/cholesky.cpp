@@ -11,7 +11,7 @@
 namespace lowbit::linalg {
 namespace {
 
-constexpr int64_t NB = 256;  // panel width (fewer passes over the trailing matrix)
+constexpr int64_t NB = 128;  // panel width (fewer passes over the trailing matrix)
 constexpr int64_t JT = 64;   // rows per task in the triangular inverse
 
 inline void gemm_nt(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
@@ -23,18 +23,24 @@ inline void gemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float* A
   sgemm_nt(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
 }
 
-// inverse of the nb×nb lower-triangular block at L (leading dimension ld) into out (nb×nb)
+// inverse of the nb×nb lower-triangular block at L (leading dimension ld) into out (nb×nb), a row at
+// a time: row i of the inverse is −(Σ_{k<i} L[i][k]·row k)/L[i][i], summed in double in the order k
+// ascends (the rows are zero right of their diagonal, so every entry sums the same terms in the same
+// order as the column-by-column formula), which lets the compiler vectorize the row updates.
 template <typename T>
 void small_lower_inverse(const T* L, int64_t ld, int64_t nb, T* out) {
   std::fill(out, out + nb * nb, T(0));
+  std::vector<double> acc(static_cast<size_t>(nb));
   for (int64_t i = 0; i < nb; ++i) {
     const double inv_ii = 1.0 / L[i * ld + i];
-    out[i * nb + i] = static_cast<T>(inv_ii);
-    for (int64_t j = 0; j < i; ++j) {
-      double s = 0;
-      for (int64_t k = j; k < i; ++k) s += static_cast<double>(L[i * ld + k]) * out[k * nb + j];
-      out[i * nb + j] = static_cast<T>(-s * inv_ii);
+    std::fill(acc.begin(), acc.begin() + i, 0.0);
+    for (int64_t k = 0; k < i; ++k) {
+      const double lik = L[i * ld + k];
+      const T* row = out + k * nb;
+      for (int64_t j = 0; j <= k; ++j) acc[j] += lik * row[j];
     }
+    for (int64_t j = 0; j < i; ++j) out[i * nb + j] = static_cast<T>(-acc[j] * inv_ii);
+    out[i * nb + i] = static_cast<T>(inv_ii);
   }
 }
 
