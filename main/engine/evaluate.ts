@@ -1,6 +1,6 @@
 // Perplexity / KL evaluation on the native engine as an async function with cancel and progress.
 import type { ModelDescription } from '../core/model/types.js';
-import { ModelHandle, NativeEvalResult, native } from './native.js';
+import { awaitJob, ModelHandle, NativeEvalResult, native } from './native.js';
 
 export interface EvaluateOptions {
   tokens: Int32Array;
@@ -72,18 +72,7 @@ export async function evaluate(model: ModelDescription, o: EvaluateOptions): Pro
       { nCtx: o.nCtx, threads: o.threads, bos: o.bos ?? -1, addBos: o.addBos && o.bos !== null, reference: ref },
       o.onProgress,
     );
-    const onAbort = () => job.cancel();
-    o.signal?.addEventListener('abort', onAbort);
-    let r: NativeEvalResult;
-    try {
-      r = await job.promise;
-    } catch (e) {
-      if (o.signal?.aborted) throw new EvaluationCancelled();
-      throw e;
-    } finally {
-      o.signal?.removeEventListener('abort', onAbort);
-    }
-    return summarize(r);
+    return summarize(await awaitJob(job, o.signal, () => new EvaluationCancelled()));
   } finally {
     native().closeModel(handle);
     if (ref) native().closeModel(ref);

@@ -99,6 +99,23 @@ export interface NativeJob<T> {
   cancel(): void;
 }
 
+/**
+ * The job's result, cancelling the job when `signal` aborts. A failure after an abort is replaced by
+ * `cancelled()` when given (the native side reports a cancel as a plain "cancelled" error).
+ */
+export async function awaitJob<T>(job: NativeJob<T>, signal: AbortSignal | undefined, cancelled?: () => Error): Promise<T> {
+  const onAbort = () => job.cancel();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    return await job.promise;
+  } catch (e) {
+    if (cancelled && signal?.aborted) throw cancelled();
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 /** An opaque handle to a model whose weights the engine has memory-mapped. */
 export type ModelHandle = { readonly __modelHandle: unique symbol };
 

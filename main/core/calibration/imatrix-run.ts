@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { type BackendChoice, chooseBackend } from '../../engine/backend.js';
 import { openModel } from '../../engine/evaluate.js';
-import { type ModelHandle, native } from '../../engine/native.js';
+import { awaitJob, type ModelHandle, native } from '../../engine/native.js';
 import type { GpuKernels } from '../../engine/webgpu/index.js';
 import { ImatrixEntry, writeImatrix } from '../imatrix-writer.js';
 import { importModel } from '../model/import.js';
@@ -55,10 +55,7 @@ export async function computeImatrix(req: ImatrixRequest): Promise<ImatrixReport
     }
     const backend = r ? 'webgpu' : 'cpu';
     if (!r) {
-      const job = native().imatrix(handle, tokens, opts, req.onProgress);
-      const onAbort = () => job.cancel();
-      req.signal?.addEventListener('abort', onAbort);
-      r = await job.promise.finally(() => req.signal?.removeEventListener('abort', onAbort));
+      r = await awaitJob(native().imatrix(handle, tokens, opts, req.onProgress), req.signal);
     }
     const entries = new Map<string, ImatrixEntry>();
     for (const [name, sums] of Object.entries(r.sums)) entries.set(name, { sums: Float32Array.from(sums), counts: [r.tokens] });

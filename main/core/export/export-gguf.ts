@@ -3,7 +3,7 @@
 // fsynced and renamed only when complete. Cancel or failure leaves nothing under the final name.
 import fs from 'node:fs';
 
-import { ConvertJob, NativeJob, native } from '../../engine/native.js';
+import { awaitJob, ConvertJob, NativeJob, native } from '../../engine/native.js';
 import { ggmlTypeByName } from '../gguf/ggml-types.js';
 import type { GgufKv } from '../gguf/gguf-values.js';
 import { PlannedTensor, layoutGguf, writeAll, writeAtomically } from '../gguf/writer.js';
@@ -76,14 +76,7 @@ export async function exportGguf<T = void>(o: ExportOptions<T>): Promise<ExportR
         importance: t.importance,
         rowOrder: t.rowOrder,
       }));
-      const job = writer(tempPath, jobs, o.onProgress);
-      const onAbort = () => job.cancel();
-      o.signal?.addEventListener('abort', onAbort);
-      try {
-        written = await job.promise;
-      } finally {
-        o.signal?.removeEventListener('abort', onAbort);
-      }
+      written = await awaitJob(writer(tempPath, jobs, o.onProgress), o.signal);
       // a cancel that arrived as the last chunk finished still means "no file"
       if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
     });

@@ -10,7 +10,7 @@ import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
 import { isQuantizable, unquantizedType } from '../quant/presets.js';
 import { openModel } from '../../engine/evaluate.js';
-import { native, NativeSensitivityEntry } from '../../engine/native.js';
+import { awaitJob, native, NativeSensitivityEntry } from '../../engine/native.js';
 import { tensorPlace } from './tensor-place.js';
 import type { SensitivityReport, TensorSensitivity } from './types.js';
 
@@ -56,16 +56,7 @@ export async function measureSensitivity(req: SensitivityRequest): Promise<Sensi
     }, (d, t) =>
       req.onProgress?.('measuring blocks', d, t),
     );
-    const onAbort = () => job.cancel();
-    req.signal?.addEventListener('abort', onAbort);
-    try {
-      entries = await job.promise;
-    } catch (e) {
-      if (req.signal?.aborted) throw new SensitivityCancelled();
-      throw e;
-    } finally {
-      req.signal?.removeEventListener('abort', onAbort);
-    }
+    entries = await awaitJob(job, req.signal, () => new SensitivityCancelled());
   } finally {
     native().closeModel(handle);
   }
