@@ -7,29 +7,16 @@ import fs from 'node:fs';
 
 import { ggmlTypeByName, tensorBytes } from '../../main/core/gguf/ggml-types.js';
 import { importModel } from '../../main/core/model/import.js';
-import type { TensorRef } from '../../main/core/model/types.js';
 import { isQuantizable, unquantizedType } from '../../main/core/quant/presets.js';
 import { tensorPlace } from '../../main/core/sensitivity/tensor-place.js';
 import type { SensitivityReport, TensorSensitivity } from '../../main/core/sensitivity/types.js';
 import { native } from '../../main/engine/native.js';
+import { readTensorValues } from '../../main/engine/tensor-values.js';
 
 export const ROUNDTRIP_TYPES = ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'IQ4_NL', 'Q8_0', 'F16'];
 
 /** Something that measures a model's per-tensor sensitivity (the pipeline's measure plugs in here). */
 export type SensitivityProvider = (modelPath: string) => Promise<SensitivityReport>;
-
-function readValues(t: TensorRef): Float32Array {
-  const buf = Buffer.alloc(t.nbytes);
-  const fd = fs.openSync(t.file, 'r');
-  try {
-    fs.readSync(fd, buf, 0, t.nbytes, t.offset);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const n = t.ne.reduce((a, b) => a * b, 1);
-  if (t.type === 'F32') return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-  return native().dequantize(t.type, new Uint8Array(buf.buffer, buf.byteOffset, buf.length), n);
-}
 
 export function roundTripSensitivity(modelPath: string, types: readonly string[] = ROUNDTRIP_TYPES): SensitivityReport {
   const desc = importModel(modelPath);
@@ -40,7 +27,7 @@ export function roundTripSensitivity(modelPath: string, types: readonly string[]
       fixedBytes += tensorBytes(ggmlTypeByName(unquantizedType(t))!, t.ne);
       continue;
     }
-    const w = readValues(t);
+    const w = readTensorValues(t);
     const rows = w.length / t.ne[0];
     const candidates = types
       .filter((type) => t.ne[0] % ggmlTypeByName(type)!.blockSize === 0)

@@ -9,10 +9,11 @@ import path from 'node:path';
 
 import { loadText, TextSource } from '../calibration/text-source.js';
 import { importModel } from '../model/import.js';
-import type { ModelDescription, TensorRef } from '../model/types.js';
+import type { ModelDescription } from '../model/types.js';
 import { tokenizerForModel } from '../tokenizer/for-model.js';
 import { evaluate, EvaluationCancelled } from '../../engine/evaluate.js';
 import { native } from '../../engine/native.js';
+import { readTensorValues } from '../../engine/tensor-values.js';
 import type { SensitivityReport } from './types.js';
 
 export interface KlRequest {
@@ -23,17 +24,6 @@ export interface KlRequest {
   threads?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-}
-
-function readValues(t: TensorRef): Float32Array {
-  const buf = Buffer.alloc(t.nbytes);
-  const fd = fs.openSync(t.file, 'r');
-  try {
-    fs.readSync(fd, buf, 0, t.nbytes, t.offset);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return native().dequantize(t.type, new Uint8Array(buf.buffer, buf.byteOffset, buf.length), t.ne.reduce((a, b) => a * b, 1));
 }
 
 /** Fills `kl` of every candidate in the report (in place) and returns it. */
@@ -49,7 +39,7 @@ export async function measureKl(report: SensitivityReport, req: KlRequest): Prom
     for (const t of report.tensors) {
       const source = desc.tensors.find((x) => x.name === t.name);
       if (!source) throw new Error(`tensor ${t.name} of the report is not in ${desc.path}`);
-      const w = readValues(source);
+      const w = readTensorValues(source);
       for (const c of t.candidates) {
         if (req.signal?.aborted) throw new EvaluationCancelled();
         const data = native().quantize(c.type, w, w.length / source.ne[0], source.ne[0], null);

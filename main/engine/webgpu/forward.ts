@@ -2,10 +2,9 @@
 // the GPU: the quantized weights are uploaded once and stay on the device; activations go up and
 // products come back per call. Norms, RoPE, attention and SiLU run on the host (host-ops.ts),
 // mirroring native/src/core/engine/forward.cpp.
-import fs from 'node:fs';
-
 import type { ModelDescription, TensorRef } from '../../core/model/types.js';
 import { native } from '../native.js';
+import { readTensorBytes } from '../tensor-values.js';
 import { addBias, attention, headNorm, rmsNorm, rope, swiglu, type RopeParams } from './host-ops.js';
 import { shaderType } from './index.js';
 import type { GpuKernels, PreparedMatmul } from './kernels.js';
@@ -32,22 +31,6 @@ interface Layer {
   bv?: Float32Array;
   qNorm?: Float32Array;
   kNorm?: Float32Array;
-}
-
-function readBytes(t: TensorRef): Uint8Array {
-  const fd = fs.openSync(t.file, 'r');
-  try {
-    const buf = new Uint8Array(t.nbytes);
-    let done = 0;
-    while (done < t.nbytes) {
-      const n = fs.readSync(fd, buf, done, t.nbytes - done, t.offset + done);
-      if (n === 0) throw new Error(`tensor ${t.name} lies past the end of ${t.file} (the file is truncated)`);
-      done += n;
-    }
-    return buf;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** ne[0] and the product of the other dimensions, checked against the byte count like the native engine. */
@@ -97,7 +80,7 @@ export class GpuForward {
     const uploaded: Linear[] = [];
     const linear = async (t: TensorRef, cols: number, rows: number): Promise<Linear> => {
       expectShape(t, cols, rows);
-      const mm = await kernels.matmulPrepare(shaderType(t.type), readBytes(t), rows, cols);
+      const mm = await kernels.matmulPrepare(shaderType(t.type), readTensorBytes(t), rows, cols);
       const l = { name: t.name, rows, cols, mm };
       uploaded.push(l);
       return l;
@@ -109,7 +92,7 @@ export class GpuForward {
         throw new Error(`tensor ${name} is missing`);
       }
       expectShape(t, n, 1);
-      return native().dequantize(t.type, readBytes(t), n);
+      return native().dequantize(t.type, readTensorBytes(t), n);
     };
     try {
       const E = hp.nEmbd;
@@ -117,7 +100,7 @@ export class GpuForward {
       const kvd = hp.nHeadKv * hp.headDim;
       const embT = get('token_embd.weight');
       expectShape(embT, E, hp.nVocab);
-      const embd = { type: embT.type, bytes: readBytes(embT), rowBytes: geometry(embT).rowBytes };
+      const embd = { type: embT.type, bytes: readTensorBytes(embT), rowBytes: geometry(embT).rowBytes };
       const outputNorm = vector('output_norm.weight', E)!;
       const layers: Layer[] = [];
       for (let l = 0; l < hp.nLayer; l++) {
