@@ -48,7 +48,7 @@ async function main() {
   }
   fs.mkdirSync(out, { recursive: true });
   const files = fs.readdirSync(src).filter((f) => f.endsWith('.cu')).sort();
-  const flags = ['-std=c++17', '-O3', `-arch=${arch}`, '-Xcompiler', '-Wall'];
+  const flags = ['-std=c++17', '-O3', `-arch=${arch}`, '-I', path.join(__dirname, 'include'), '-Xcompiler', '-Wall'];
   const jobs = Math.max(1, Math.min(2, require('os').cpus().length));
   const queue = [...files];
   let failed = 0;

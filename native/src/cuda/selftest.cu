@@ -4,50 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <random>
 #include <vector>
 
+#include "lowbit/fp16.h"
 #include "lowbit_cuda.h"
 
 namespace {
-
-uint16_t host_half(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000u, a = x & 0x7fffffffu;
-  if (a >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);
-  if (a < 0x38800000u) {
-    if (a < 0x33000000u) return static_cast<uint16_t>(sign);
-    const uint32_t e = a >> 23, m = (a & 0x7fffffu) | 0x800000u, shift = 126 - e;
-    uint32_t r = m >> shift;
-    const uint32_t rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (r & 1u))) ++r;
-    return static_cast<uint16_t>(sign | r);
-  }
-  uint32_t r = a - 0x38000000u;
-  const uint32_t rem = r & 0x1fffu;
-  r >>= 13;
-  if (rem > 0x1000u || (rem == 0x1000u && (r & 1u))) ++r;
-  return static_cast<uint16_t>(sign | r);
-}
-
-float host_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu, bits;
-  if (e == 0) {
-    if (m == 0) bits = sign;
-    else {
-      int k = -1;
-      do { m <<= 1; ++k; } while (!(m & 0x400u));
-      bits = sign | ((127u - 15u - k) << 23) | ((m & 0x3ffu) << 13);
-    }
-  } else if (e == 0x1f) bits = sign | 0x7f800000u | (m << 13);
-  else bits = sign | ((e + 112u) << 23) | (m << 13);
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 // llama.cpp's Q4_0 round-to-nearest, and its dequantization
 void q4_0(const float* x, int n, uint8_t* out, float* deq) {
@@ -56,14 +19,14 @@ void q4_0(const float* x, int n, uint8_t* out, float* deq) {
     for (int j = 0; j < 32; ++j)
       if (std::fabs(x[j]) > a) { a = std::fabs(x[j]); mx = x[j]; }
     const float d = mx / -8, id = d ? 1.f / d : 0.f;
-    const uint16_t dh = host_half(d);
+    const uint16_t dh = lowbit::fp32_to_fp16(d);
     out[0] = dh & 0xff;
     out[1] = dh >> 8;
     for (int j = 0; j < 16; ++j) {
       const int lo = std::min(15, static_cast<int>(x[j] * id + 8.5f)), hi = std::min(15, static_cast<int>(x[j + 16] * id + 8.5f));
       out[2 + j] = static_cast<uint8_t>(lo | (hi << 4));
-      deq[j] = (lo - 8) * host_float(dh);
-      deq[j + 16] = (hi - 8) * host_float(dh);
+      deq[j] = (lo - 8) * lowbit::fp16_to_fp32(dh);
+      deq[j + 16] = (hi - 8) * lowbit::fp16_to_fp32(dh);
     }
   }
 }
