@@ -32,6 +32,10 @@ struct ConvertOptions {
   std::function<void(uint64_t, uint64_t)> progress;
 };
 
+// Throws std::runtime_error naming the tensor, row and column of the first NaN or Inf among `rows`
+// rows of ne0 values (the first of them being row first_row of the tensor).
+void check_finite(const float* x, int64_t rows, int64_t ne0, int64_t first_row, const std::string& name);
+
 // Writes every job into out_path (which must exist; it is opened for writing, never truncated)
 // and fsyncs it. Throws std::runtime_error naming the tensor on bad input, non-finite weights,
 // write failures (e.g. a full disk) and cancellation.

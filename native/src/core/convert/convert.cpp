@@ -33,6 +33,8 @@ void parallel_rows(int64_t n, int threads, Fn fn) {
   for (auto& e : errors) if (e) std::rethrow_exception(e);
 }
 
+}  // namespace
+
 void check_finite(const float* x, int64_t rows, int64_t ne0, int64_t first_row, const std::string& name) {
   for (int64_t i = 0; i < rows * ne0; ++i) {
     if (!std::isfinite(x[i]))
@@ -40,8 +42,6 @@ void check_finite(const float* x, int64_t rows, int64_t ne0, int64_t first_row, 
                                ") at row " + std::to_string(first_row + i / ne0) + ", column " + std::to_string(i % ne0));
   }
 }
-
-}  // namespace
 
 void convert_tensors(const std::string& out_path, const std::vector<ConvertJob>& jobs, const ConvertOptions& options) {
   Fd out(out_path, O_WRONLY);

@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <map>
 #include <set>
 #include <memory>
@@ -135,10 +134,7 @@ class Pipeline {
                                "'s block size " + std::to_string(dst->block_size));
     std::vector<float> W(static_cast<size_t>(w.rows * w.ne0));
     for (int64_t r = 0; r < w.rows; ++r) dequantize_row(*w.type, w.row(r), W.data() + r * w.ne0, w.ne0);
-    for (size_t i = 0; i < W.size(); ++i)
-      if (!std::isfinite(W[i]))
-        throw std::runtime_error("tensor " + job.name + " has a non-finite weight at row " + std::to_string(i / w.ne0) + ", column " +
-                                 std::to_string(i % w.ne0));
+    check_finite(W.data(), w.rows, w.ne0, 0, job.name);
 
     PipelineTensorReport rep;
     rep.name = job.name;
