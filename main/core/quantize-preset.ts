@@ -98,14 +98,15 @@ export function tensorTypes(desc: ModelDescription, req: Pick<PresetRequest, 'pr
 export async function quantizeWithPreset(req: PresetRequest): Promise<QuantizeReport> {
   const t0 = performance.now();
   const desc = importModel(req.model);
-  tensorTypes(desc, req, false); // refuse a bad request or a mismatched plan before calibrating
   const method = req.method ?? 'rtn';
+  // importance comes from an imatrix or from GPTQ's calibration; a bad request or a mismatched plan
+  // is refused here, before any calibration work
+  const plan = tensorTypes(desc, req, !!req.imatrix || method === 'gptq');
   if (method === 'gptq' && !req.calibration) throw new Error('GPTQ needs calibration text (--calib FILE)');
   if (method === 'gptq' && req.imatrix) throw new Error('GPTQ computes its own statistics from the calibration text; drop --imatrix');
   const imatrix = req.imatrix ? readImatrix(req.imatrix) : undefined;
   const calib = method === 'gptq' ? await loadCalibrationOffThread(req.model, req.calibration!.source, req.calibration!.params) : undefined;
   const gptq = method === 'gptq' ? { ...GPTQ_DEFAULTS, ...req.gptq } : undefined;
-  const plan = tensorTypes(desc, req, !!imatrix || !!calib);
   const tensors: ExportTensor[] = desc.tensors.map((t) => {
     const choice = plan.get(t.name)!;
     if (!isFloatType(t.type) && choice.type !== t.type && !req.allowRequantize)
