@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "../engine/forward.h"
@@ -115,6 +117,26 @@ inline std::vector<double> output_hessian(const Model& m, const float* acts, int
     hessian_accumulate(h.data(), normed.data(), nt, E, pool);
   }
   return h;
+}
+
+// The embeddings of n tokens (n × n_embd), refusing ids outside the vocabulary.
+inline std::vector<float> embed_tokens(const Model& m, const int32_t* tokens, int64_t n) {
+  const Weight& emb = m.token_embd();
+  const int64_t E = m.hp().n_embd;
+  std::vector<float> x(static_cast<size_t>(n * E));
+  for (int64_t t = 0; t < n; ++t) {
+    if (tokens[t] < 0 || tokens[t] >= emb.rows)
+      throw std::runtime_error("token id " + std::to_string(tokens[t]) + " is outside the vocabulary of " + std::to_string(emb.rows));
+    dequantize_row(*emb.type, emb.row(tokens[t]), x.data() + t * E, E);
+  }
+  return x;
+}
+
+// All of a weight's values as f32 (rows × ne0).
+inline std::vector<float> weight_values(const Weight& w) {
+  std::vector<float> W(static_cast<size_t>(w.rows * w.ne0));
+  for (int64_t r = 0; r < w.rows; ++r) dequantize_row(*w.type, w.row(r), W.data() + r * w.ne0, w.ne0);
+  return W;
 }
 
 // The inputs' widths, in Input order.

@@ -92,25 +92,14 @@ class SensitivityPass {
     if (o_.progress) o_.progress(done, total);
   }
 
-  std::vector<float> weights(const Weight& w) const {
-    std::vector<float> W(static_cast<size_t>(w.rows * w.ne0));
-    for (int64_t r = 0; r < w.rows; ++r) dequantize_row(*w.type, w.row(r), W.data() + r * w.ne0, w.ne0);
-    return W;
-  }
-
   // Embeds the calibration tokens and measures token_embd: Σ_t ‖ΔW[token_t]‖², scaled by 2/n.
   void embed_and_measure() {
     const Weight& emb = m_.token_embd();
     const int64_t E = hp_.n_embd, n = static_cast<int64_t>(tokens_.size());
-    acts_.resize(static_cast<size_t>(n * E));
+    acts_ = embed_tokens(m_, tokens_.data(), n);
     std::vector<double> counts(static_cast<size_t>(emb.rows), 0.0);
-    for (int64_t t = 0; t < n; ++t) {
-      const int32_t id = tokens_[t];
-      if (id < 0 || id >= emb.rows) throw std::runtime_error("token id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(emb.rows));
-      dequantize_row(*emb.type, emb.row(id), acts_.data() + t * E, E);
-      counts[id] += 1;
-    }
-    const std::vector<float> W = weights(emb);
+    for (int64_t t = 0; t < n; ++t) counts[tokens_[t]] += 1;
+    const std::vector<float> W = weight_values(emb);
     std::vector<float> deq(static_cast<size_t>(E));
     for (const TypeTraits* t : types_) {
       if (E % t->block_size != 0) continue;
@@ -132,7 +121,7 @@ class SensitivityPass {
   // block and member: where the tensor sits, for the output error (null outside the blocks)
   void measure(const Weight& w, int64_t layer, const std::vector<double>& h, int64_t tokens, const LayerWeights* block = nullptr,
                Weight LayerWeights::*member = nullptr) {
-    const std::vector<float> W = weights(w);
+    const std::vector<float> W = weight_values(w);
     const double hscale = 2.0 / static_cast<double>(tokens);
     std::vector<float> importance(static_cast<size_t>(w.ne0));
     for (int64_t j = 0; j < w.ne0; ++j) importance[j] = static_cast<float>(h[j * w.ne0 + j]);

@@ -26,7 +26,7 @@ class Pipeline {
     n_seq_ = static_cast<int64_t>(tokens.size()) / o.seq_len;
     if (o.seq_len < 2 || n_seq_ < 1) throw std::runtime_error("no complete calibration sequence of " + std::to_string(o.seq_len) + " tokens");
     for (const auto& j : jobs) jobs_[j.name] = &j;
-    embed(tokens);
+    acts_ = embed_tokens(m, tokens.data(), n_seq_ * o.seq_len);
     if (o.qep) original_ = acts_;
   }
 
@@ -72,17 +72,6 @@ class Pipeline {
   }
   void report(double done, double total) const {
     if (o_.progress) o_.progress(done, total);
-  }
-
-  void embed(const std::vector<int32_t>& tokens) {
-    const Weight& emb = m_.token_embd();
-    const int64_t E = hp_.n_embd, n = n_seq_ * o_.seq_len;
-    acts_.resize(static_cast<size_t>(n * E));
-    for (int64_t t = 0; t < n; ++t) {
-      if (tokens[t] < 0 || tokens[t] >= emb.rows)
-        throw std::runtime_error("token id " + std::to_string(tokens[t]) + " is outside the vocabulary of " + std::to_string(emb.rows));
-      dequantize_row(*emb.type, emb.row(tokens[t]), acts_.data() + t * E, E);
-    }
   }
 
   float* sequence(std::vector<float>& acts, int64_t s) { return acts.data() + s * o_.seq_len * hp_.n_embd; }
@@ -132,8 +121,7 @@ class Pipeline {
     if (w.ne0 % dst->block_size != 0)
       throw std::runtime_error("tensor " + job.name + ": row width " + std::to_string(w.ne0) + " is not a multiple of " + dst->name +
                                "'s block size " + std::to_string(dst->block_size));
-    std::vector<float> W(static_cast<size_t>(w.rows * w.ne0));
-    for (int64_t r = 0; r < w.rows; ++r) dequantize_row(*w.type, w.row(r), W.data() + r * w.ne0, w.ne0);
+    const std::vector<float> W = weight_values(w);
     check_finite(W.data(), w.rows, w.ne0, 0, job.name);
 
     PipelineTensorReport rep;
