@@ -5,9 +5,10 @@
 // no reach information. The Hessian-weighted measure of the streaming pipeline replaces it.
 import fs from 'node:fs';
 
-import { ggmlTypeByName, tensorBytes } from '../../main/core/gguf/ggml-types.js';
+import { ggmlTypeByName } from '../../main/core/gguf/ggml-types.js';
 import { importModel } from '../../main/core/model/import.js';
-import { isQuantizable, unquantizedType } from '../../main/core/quant/presets.js';
+import { isQuantizable } from '../../main/core/quant/presets.js';
+import { fixedBytes } from '../../main/core/sensitivity/measure.js';
 import { tensorPlace } from '../../main/core/sensitivity/tensor-place.js';
 import type { SensitivityReport, TensorSensitivity } from '../../main/core/sensitivity/types.js';
 import { native } from '../../main/engine/native.js';
@@ -21,12 +22,8 @@ export type SensitivityProvider = (modelPath: string) => Promise<SensitivityRepo
 export function roundTripSensitivity(modelPath: string, types: readonly string[] = ROUNDTRIP_TYPES): SensitivityReport {
   const desc = importModel(modelPath);
   const tensors: TensorSensitivity[] = [];
-  let fixedBytes = 0;
   for (const t of desc.tensors) {
-    if (!isQuantizable({ name: t.name, ne: t.ne, type: t.type })) {
-      fixedBytes += tensorBytes(ggmlTypeByName(unquantizedType(t))!, t.ne);
-      continue;
-    }
+    if (!isQuantizable({ name: t.name, ne: t.ne, type: t.type })) continue;
     const w = readTensorValues(t);
     const rows = w.length / t.ne[0];
     const candidates = types
@@ -45,7 +42,7 @@ export function roundTripSensitivity(modelPath: string, types: readonly string[]
     model: { path: desc.path, bytes: fs.statSync(desc.path).size },
     calibration: { source: 'none: weight round-trip error', sha256: '', sequences: 0, length: 0, seed: 0, tokens: 0 },
     method: 'rtn',
-    fixedBytes,
+    fixedBytes: fixedBytes(desc),
     tensors,
   };
 }
