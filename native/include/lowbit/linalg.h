@@ -46,11 +46,12 @@ std::vector<double> lower_inverse_transposed(const double* L, int64_t n, ThreadP
 // (J reverses the index order), which costs one Cholesky and one triangular inverse. Returns false
 // when H + shift·I is not positive definite.
 bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::vector<double>& U, ThreadPool* pool);
-// The same factorisation in f32 (H, given in fp64, is damped then rounded once), as GPTQ's
-// reference implementation does it: half the time of fp64, and U is used in f32 anyway. `diag`,
-// when given, replaces H's diagonal (so that a caller need not copy H to change it).
-bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool,
-                               const double* diag = nullptr);
+// R upper-triangular with R·Rᵀ = H + shift·I, in f32 (H, given in fp64, is damped then rounded
+// once): the Cholesky factor of H taken in reverse index order. It is all GPTQ needs (see gptq.cpp),
+// one Cholesky and no inverse. `diag`, when given, replaces H's diagonal (so that a caller need not
+// copy H to change it). Returns false when H + shift·I is not positive definite.
+bool upper_cholesky_reversed(const double* H, int64_t n, double shift, BigVector<float>& R, ThreadPool* pool,
+                             const double* diag = nullptr);
 
 // (H + shift·I)⁻¹ = UᵀU with U from upper_cholesky_of_inverse; false when not positive definite.
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool);

@@ -1,5 +1,13 @@
 // The GPTQ loop (IST-DASLab/gptq) over ggml blocks.
 //
+// The reference factors H⁻¹ = UᵀU (U upper) and, column by column, adds to the columns on the right
+// e_p·U[p, p+1:] with e_p = (w_p − q_p)/U_pp, w_p being the weight as updated so far. We use the
+// equivalent form without an inverse: with R upper and R·Rᵀ = H (a Cholesky factor of H in reverse
+// index order), U = R⁻¹, and the value column p is quantized at is its original weight plus
+// Σ_{k<p} d_k·R[k][p]/R[p][p], where d_k = w_k − q_k is the original weight minus its code. So the
+// loop keeps the original weights, a matrix of targets, and feeds d instead of e through the
+// column-scaled R (half the factorisation's work: one Cholesky, no triangular inverse).
+//
 // Act-order: GGUF blocks are contiguous runs of the input dimension, so a global column permutation
 // would scatter a block over the whole loop and its grid could no longer be fitted on updated
 // weights in one place. We use a block-respecting act-order instead: whole ggml blocks (32, or the
@@ -128,21 +136,30 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   for (int64_t p = 0; p < cols; ++p) pos[perm[p]] = p;
 
   const auto t_factor = Clock::now();
-  BigVector<float> Uf;
+  BigVector<float> S;  // R with each column divided by its diagonal entry
   double lambda = o.damp;
   for (int attempt = 0;; ++attempt, lambda += o.damp_step) {
     if (attempt >= o.max_tries) throw std::runtime_error("the Hessian stays singular even with damping " + std::to_string(lambda));
-    if (linalg::upper_cholesky_of_inverse(o.act_order ? Hp.data() : H0, cols, lambda * mean_hdiag, Uf, &pool, pdiag.data())) break;
+    if (linalg::upper_cholesky_reversed(o.act_order ? Hp.data() : H0, cols, lambda * mean_hdiag, S, &pool, pdiag.data())) break;
   }
   res.damp = lambda;
   BigVector<double>().swap(Hp);
-  std::vector<double> ud(static_cast<size_t>(cols));
-  for (int64_t j = 0; j < cols; ++j) ud[j] = Uf[j * cols + j];
+  std::vector<float> rdiag(static_cast<size_t>(cols)), inv_rdiag(static_cast<size_t>(cols));
+  for (int64_t j = 0; j < cols; ++j) {
+    rdiag[j] = S[j * cols + j];
+    inv_rdiag[j] = 1.f / rdiag[j];
+  }
+  pool.parallel_for(cols, [&](int, int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k)
+      for (int64_t p = k; p < cols; ++p) S[k * cols + p] *= inv_rdiag[p];
+  });
   res.factor_seconds = seconds_since(t_factor);
 
+  // T: the values the loop quantizes at (W plus the feedback so far); D: this lazy block's w − q
+  BigVector<float> T(W.begin(), W.end());
   res.data.assign(static_cast<size_t>(rows * nblocks) * block_bytes, 0);
   std::vector<RowState> states(static_cast<size_t>(rows));
-  BigVector<float> E(static_cast<size_t>(rows * B));
+  BigVector<float> D(static_cast<size_t>(rows * B));
   std::atomic<int64_t> refits{0};
   const linalg::AxpyFn axpy = linalg::axpy_kernel();
 
@@ -153,14 +170,15 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
       float x[256], wt[256];
       int64_t my_refits = 0;
       for (int64_t r = r0; r < r1; ++r) {
-        float* w = W.data() + r * cols;
+        const float* w = W.data() + r * cols;
+        float* t = T.data() + r * cols;
         RowState& s = states[r];
         for (int64_t p = b0; p < b1; ++p) {
           const int64_t c = perm[p], ob = c / bs;
           const int i = static_cast<int>(c % bs);
           uint8_t* block = res.data.data() + (r * nblocks + ob) * block_bytes;
           if (p % bs == 0) {  // the first column of a ggml block: fit its grid on the values as they are now
-            for (int64_t k = 0; k < bs; ++k) x[k] = w[pos[ob * bs + k]];
+            for (int64_t k = 0; k < bs; ++k) x[k] = t[pos[ob * bs + k]];
             codec->fit(x, importance.data() + ob * bs, block, s.map);
             std::memcpy(s.fit_w, x, bs * sizeof(float));
             dequantize_row(type, block, s.fit_q, bs);
@@ -174,8 +192,8 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
               bool moved = false;
               for (int64_t k = 0; k < group; ++k) {
                 const int64_t q = pos[ob * bs + g * group + k];
-                x[k] = w[q];
-                wt[k] = static_cast<float>(1.0 / (ud[q] * ud[q]));
+                x[k] = t[q];
+                wt[k] = rdiag[q] * rdiag[q];  // 1/U_qq²
                 moved = moved || x[k] != s.fit_w[g * group + k];
               }
               if (moved && codec->refit_group(block, s.map, g, x, wt)) {
@@ -185,21 +203,21 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
             }
           }
           float q;
-          if (s.fit_valid[i] && w[p] == s.fit_w[i]) {
+          if (s.fit_valid[i] && t[p] == s.fit_w[i]) {
             q = s.fit_q[i];  // unchanged since the fit: keep the quantizer's own code
           } else {
-            codec->write(block, i, codec->project(s.map, i, w[p], &q));
+            codec->write(block, i, codec->project(s.map, i, t[p], &q));
           }
-          const float e = static_cast<float>((w[p] - q) / ud[p]);
-          E[r * B + (p - b0)] = e;
-          axpy(b1 - p - 1, -e, Uf.data() + p * cols + p + 1, w + p + 1);
+          const float d = w[p] - q;
+          D[r * B + (p - b0)] = d;
+          axpy(b1 - p - 1, d, S.data() + p * cols + p + 1, t + p + 1);
         }
       }
       refits += my_refits;
     });
-    if (b1 < cols) {  // the lazy update of the columns right of this block: W[:, b1:] −= E · U[b0:b1, b1:]
+    if (b1 < cols) {  // the lazy update of the columns right of this block: T[:, b1:] += D · S[b0:b1, b1:]
       const auto t = Clock::now();
-      linalg::sgemm(rows, cols - b1, b1 - b0, -1.f, E.data(), B, Uf.data() + b0 * cols + b1, cols, W.data() + b1, cols, &pool);
+      linalg::sgemm(rows, cols - b1, b1 - b0, 1.f, D.data(), B, S.data() + b0 * cols + b1, cols, T.data() + b1, cols, &pool);
       res.update_seconds += seconds_since(t);
     }
     if (o.progress) o.progress(static_cast<double>(b1), static_cast<double>(cols));

@@ -101,28 +101,42 @@ BigVector<T> lower_inverse_transposed_impl(const T* L, int64_t n, ThreadPool* po
   return Y;
 }
 
+// P = J·(H + shift·I)·J, lower part only (J reverses the index order); `diag` replaces H's diagonal
 template <typename T, typename Vec>
-bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, Vec& U, ThreadPool* pool, const double* diag = nullptr) {
+Vec reversed_lower(const double* H, int64_t n, double shift, const double* diag) {
   Vec P(static_cast<size_t>(n * n), T(0));
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < i; ++j) P[i * n + j] = static_cast<T>(H[(n - 1 - i) * n + (n - 1 - j)]);
     const int64_t r = n - 1 - i;
     P[i * n + i] = static_cast<T>((diag ? diag[r] : H[r * n + r]) + shift);
   }
-  if (!cholesky_lower_impl(P.data(), n, pool)) return false;
-  const BigVector<T> Y = lower_inverse_transposed_impl(P.data(), n, pool);
-  // U[a][b] = X[n−1−a][n−1−b] = Y[n−1−b][n−1−a], in tiles so that both sides stay in cache
+  return P;
+}
+
+// out[a][b] = M[n−1−b][n−1−a] for b ≥ a, else 0 (the reversed transpose of a lower-triangular M), in
+// tiles so that both sides stay in cache; false when an entry is not finite
+template <typename T, typename Vec>
+bool reversed_transpose(const T* M, int64_t n, Vec& out) {
   constexpr int64_t TB = 64;
   bool finite = true;
   for (int64_t a0 = 0; a0 < n; a0 += TB)
     for (int64_t b0 = 0; b0 < n; b0 += TB)
       for (int64_t a = a0; a < std::min(n, a0 + TB); ++a)
         for (int64_t b = b0; b < std::min(n, b0 + TB); ++b) {
-          const T v = b >= a ? Y[(n - 1 - b) * n + (n - 1 - a)] : T(0);
+          const T v = b >= a ? M[(n - 1 - b) * n + (n - 1 - a)] : T(0);
           finite = finite && std::isfinite(v);
-          P[a * n + b] = v;
+          out[a * n + b] = v;
         }
-  if (!finite) return false;
+  return finite;
+}
+
+template <typename T, typename Vec>
+bool upper_cholesky_of_inverse_impl(const double* H, int64_t n, double shift, Vec& U, ThreadPool* pool) {
+  Vec P = reversed_lower<T, Vec>(H, n, shift, nullptr);
+  if (!cholesky_lower_impl(P.data(), n, pool)) return false;
+  // U = J·L⁻¹·J, read from Y = (L⁻¹)ᵀ
+  const BigVector<T> Y = lower_inverse_transposed_impl(P.data(), n, pool);
+  if (!reversed_transpose<T>(Y.data(), n, P)) return false;
   U.swap(P);
   return true;
 }
@@ -140,8 +154,23 @@ bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::ve
   return upper_cholesky_of_inverse_impl<double>(H, n, shift, U, pool);
 }
 
-bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, BigVector<float>& U, ThreadPool* pool, const double* diag) {
-  return upper_cholesky_of_inverse_impl<float>(H, n, shift, U, pool, diag);
+bool upper_cholesky_reversed(const double* H, int64_t n, double shift, BigVector<float>& R, ThreadPool* pool,
+                             const double* diag) {
+  BigVector<float> P = reversed_lower<float, BigVector<float>>(H, n, shift, diag);
+  if (!cholesky_lower_impl(P.data(), n, pool)) return false;
+  // J·P·J = (J·L·J)(J·L·J)ᵀ, and J·L·J is upper: R[a][b] = L[n−1−a][n−1−b]
+  R.resize(static_cast<size_t>(n * n));
+  bool finite = true;
+  for (int64_t a = 0; a < n; ++a) {
+    const float* l = P.data() + (n - 1 - a) * n + (n - 1);
+    float* r = R.data() + a * n;
+    std::fill(r, r + a, 0.f);
+    for (int64_t b = a; b < n; ++b) {
+      r[b] = *(l - b);
+      finite = finite && std::isfinite(r[b]);
+    }
+  }
+  return finite;
 }
 
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool) {
