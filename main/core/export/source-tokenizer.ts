@@ -20,12 +20,13 @@ export function tokenizerMetadata(desc: ModelDescription): Map<string, GgufKv> {
   const tok = tokenizerForModel(desc);
   if (!(tok instanceof SpmTokenizer)) throw new Error(`${desc.path}: cannot export its tokenizer`);
   const v = tok.vocab;
-  // llama.cpp looks up the newline's byte token when it loads an SPM vocabulary and aborts if there
-  // is neither <0x0A> nor a literal "\n" token: refuse rather than write a file that crashes it.
-  if (!v.tokens.includes('<0x0A>') && !v.tokens.includes('\n'))
-    throw new Error(`${desc.tokenizerPath ?? desc.path}: this vocabulary has no byte tokens and no newline token, which llama.cpp needs to load it; the model cannot be exported to GGUF`);
+  // llama.cpp's SPM tokenizer ("llama") falls back to byte tokens for characters outside the
+  // vocabulary and aborts when there are none (it tokenizes "\n" as soon as a model is loaded). A
+  // SentencePiece vocabulary without them maps such characters to <unk>, which is what llama.cpp's
+  // unigram tokenizer ("t5") does; on a vocabulary of pieces it tokenizes the same.
+  const byteFallback = v.tokens.includes('<0x0A>') || v.tokens.includes('\n');
   const m = new Map<string, GgufKv>([
-    ['tokenizer.ggml.model', kv.str('llama')],
+    ['tokenizer.ggml.model', kv.str(byteFallback ? 'llama' : 't5')],
     ['tokenizer.ggml.tokens', kv.strs(v.tokens)],
     ['tokenizer.ggml.scores', kv.f32s(v.scores)],
     ['tokenizer.ggml.token_type', kv.i32s(v.types)],
