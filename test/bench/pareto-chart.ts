@@ -23,13 +23,13 @@ const CHART_SCRIPT = `function (d) {
     options: {
       animation: false,
       responsive: false,
-      plugins: { title: { display: true, text: 'stories260K: file size vs KL divergence to F32 (measured by llama.cpp)' } },
+      plugins: { title: { display: true, text: d.title } },
       scales: { x: { title: { display: true, text: 'file size (KiB)' } }, y: { type: 'logarithmic', title: { display: true, text: 'mean KL divergence' } } },
     },
   });
 }`;
 
-export async function drawParetoPng(out: string, data: { presets: Point[]; plans: Point[] }): Promise<void> {
+export async function drawParetoPng(out: string, data: { title: string; presets: Point[]; plans: Point[] }): Promise<void> {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width: 900, height: 600 } });

@@ -27,11 +27,13 @@ async function checkInLlamaCpp(src: string, preset: string, nVocab: number, unkR
   const out = path.join(tmp(), 'export.gguf');
   await quantizeWithPreset({ model: src, preset, out });
   const ours = tokenizerForModel(importModel(src));
+  const readBack = tokenizerForModel(importModel(out));
   const model = await (await llamaCpp()).loadModel({ modelPath: out });
   try {
     const text = fs.readFileSync(sharedPath('data', 'tinystories_val_200k.txt'), 'utf8').slice(0, 30_000);
     for (const t of [text, 'Hello, World!', '  two  spaces', 'ünïcode 🦙 and\na newline']) {
       const ids = ours.encode(t, { addBos: false });
+      assert.deepEqual(readBack.encode(t, { addBos: false }), ids, 'our reader of the exported file');
       assert.deepEqual(unkRuns ? mergeUnkRuns(ids, unkRuns.unk) : ids, [...model.tokenize(t)], JSON.stringify(t.slice(0, 30)));
     }
   } finally {

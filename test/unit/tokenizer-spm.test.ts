@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test';
 
 import type { LlamaModel } from 'node-llama-cpp';
 
-import { readGguf } from '../../main/core/gguf/reader.js';
+import type { GgufKv } from '../../main/core/gguf/gguf-values.js';
+import { type GgufFile, readGguf } from '../../main/core/gguf/reader.js';
+import { kv } from '../../main/core/gguf/writer.js';
 import { tokenizerFromGguf } from '../../main/core/tokenizer/index.js';
 import type { Tokenizer } from '../../main/core/tokenizer/types.js';
 import { llamaCpp } from '../helpers/llama.js';
@@ -38,5 +40,26 @@ describe('SPM tokenizer equals llama.cpp', { skip: skipNoShared }, () => {
     const ids = ours.encode('Once upon a time');
     assert.equal(ids[0], ours.bos);
     assert.equal(ours.decode(ids), 'Once upon a time');
+  });
+});
+
+describe('unigram ("t5") vocabularies', () => {
+  const gguf = (tokens: string[]) =>
+    ({
+      path: 'mem.gguf',
+      kv: new Map<string, GgufKv>([
+        ['tokenizer.ggml.model', kv.str('t5')],
+        ['tokenizer.ggml.tokens', kv.strs(tokens)],
+        ['tokenizer.ggml.token_type', kv.i32s(tokens.map((_, i) => (i < 3 ? 3 : 1)))],
+      ]),
+    }) as unknown as GgufFile;
+
+  it('of single characters read as the SentencePiece-style vocabulary, unknown characters as <unk>', () => {
+    const t = tokenizerFromGguf(gguf(['<unk>', '<s>', '</s>', '▁', 'a', 'b']));
+    assert.deepEqual(t.encode('ab ba\nx', { addBos: false }), [3, 4, 5, 3, 5, 4, 0, 0]);
+  });
+
+  it('with multi-character pieces are refused (unigram would segment them differently)', () => {
+    assert.throws(() => tokenizerFromGguf(gguf(['<unk>', '<s>', '</s>', '▁', 'a', 'b', 'ab'])), /every piece is one character/);
   });
 });

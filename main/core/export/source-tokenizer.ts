@@ -7,7 +7,7 @@ import { kv } from '../gguf/writer.js';
 import type { ModelDescription } from '../model/types.js';
 import { tokenizerForModel } from '../tokenizer/for-model.js';
 import { ggufBpeMetadata } from '../tokenizer/gguf-bpe.js';
-import { SpmTokenizer } from '../tokenizer/spm.js';
+import { hasByteFallback, singleCharacterPieces, SpmTokenizer } from '../tokenizer/spm.js';
 
 export function tokenizerMetadata(desc: ModelDescription): Map<string, GgufKv> {
   if (desc.format === 'hf') {
@@ -23,8 +23,10 @@ export function tokenizerMetadata(desc: ModelDescription): Map<string, GgufKv> {
   // llama.cpp's SPM tokenizer ("llama") falls back to byte tokens for characters outside the
   // vocabulary and aborts when there are none (it tokenizes "\n" as soon as a model is loaded). A
   // SentencePiece vocabulary without them maps such characters to <unk>, which is what llama.cpp's
-  // unigram tokenizer ("t5") does; on a vocabulary of pieces it tokenizes the same.
-  const byteFallback = v.tokens.includes('<0x0A>') || v.tokens.includes('\n');
+  // unigram tokenizer ("t5") does; on pieces of one character both segment alike.
+  const byteFallback = hasByteFallback(v);
+  if (!byteFallback && !singleCharacterPieces(v))
+    throw new Error(`${desc.tokenizerPath ?? desc.path}: this vocabulary has no byte tokens (llama.cpp's SentencePiece tokenizer needs them) and multi-character pieces (so llama.cpp's unigram tokenizer would segment text differently); the model cannot be exported to GGUF`);
   const m = new Map<string, GgufKv>([
     ['tokenizer.ggml.model', kv.str(byteFallback ? 'llama' : 't5')],
     ['tokenizer.ggml.tokens', kv.strs(v.tokens)],

@@ -1,7 +1,7 @@
 // Picks the tokenizer a model needs.
 import { GgufFile, kvArray, kvNumber, kvString } from '../gguf/reader.js';
 import { ggufBpeTokenizer } from './gguf-bpe.js';
-import { SpmTokenizer } from './spm.js';
+import { singleCharacterPieces, SpmTokenizer } from './spm.js';
 import type { Tokenizer } from './types.js';
 
 function kvBool(f: GgufFile, key: string): boolean | undefined {
@@ -18,11 +18,16 @@ export function tokenizerFromGguf(f: GgufFile): Tokenizer {
     const v = kvNumber(f, `tokenizer.ggml.${key}`);
     return v === undefined || v < 0 || v >= tokens.length ? null : v;
   };
-  if (model === 'llama') {
+  const types = (kvArray(f, 'tokenizer.ggml.token_type') as number[] | undefined) ?? tokens.map(() => 1);
+  // a unigram ("t5") vocabulary of single characters segments text as the SentencePiece-style one
+  // does (we write those for SentencePiece vocabularies without byte tokens; see export/source-tokenizer.ts)
+  if (model === 't5' && !singleCharacterPieces({ tokens, types }))
+    throw new Error(`${f.path}: unigram ("t5") vocabularies are supported only when every piece is one character`);
+  if (model === 'llama' || model === 't5') {
     return new SpmTokenizer({
       tokens,
       scores: (kvArray(f, 'tokenizer.ggml.scores') as number[] | undefined) ?? tokens.map(() => 0),
-      types: (kvArray(f, 'tokenizer.ggml.token_type') as number[] | undefined) ?? tokens.map(() => 1),
+      types,
       bos: id('bos_token_id') ?? 1,
       eos: id('eos_token_id') ?? 2,
       unk: id('unknown_token_id') ?? 0,
@@ -32,5 +37,5 @@ export function tokenizerFromGguf(f: GgufFile): Tokenizer {
     });
   }
   if (model === 'gpt2') return ggufBpeTokenizer(f);
-  throw new Error(`${f.path}: tokenizer "${model}" is not supported (supported: llama (SentencePiece-style), gpt2 (byte-level BPE))`);
+  throw new Error(`${f.path}: tokenizer "${model}" is not supported (supported: llama (SentencePiece-style), gpt2 (byte-level BPE), t5 of single characters)`);
 }

@@ -35,6 +35,16 @@ interface Bigram {
 const SPACE = '\u2581';
 const HEX = '0123456789ABCDEF';
 
+/** Whether every normal piece is one character: then unigram and BPE-style segmentation agree. */
+export function singleCharacterPieces(v: Pick<SpmVocab, 'tokens' | 'types'>): boolean {
+  return v.tokens.every((t, i) => v.types[i] !== TOKEN_TYPE.NORMAL || [...t].length === 1);
+}
+
+/** Whether llama.cpp finds the newline's byte token (it aborts on a "llama" vocabulary without one). */
+export function hasByteFallback(v: Pick<SpmVocab, 'tokens'>): boolean {
+  return v.tokens.includes('<0x0A>') || v.tokens.includes('\n');
+}
+
 export class SpmTokenizer implements Tokenizer {
   readonly kind = 'spm' as const;
   readonly vocabSize: number;
