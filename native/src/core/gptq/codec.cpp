@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "../formats/blocks.h"
 #include "subscales.h"
 
 namespace lowbit::gptq {
@@ -51,7 +52,7 @@ int nearest(const std::vector<int32_t>& levels, bool uniform, float w, float sca
   if (uniform && scale != 0) {
     // the nearest level and its neighbours (float rounding can move the boundary by one)
     const float t = ((has_offset ? w - offset : w) / scale) - static_cast<float>(levels[0]);
-    const int k = std::isfinite(t) ? static_cast<int>(std::lround(std::fmax(-1.f, std::fmin(static_cast<float>(n), t)))) : 0;
+    const int k = std::isfinite(t) ? fmt::nearest_int(std::fmax(-1.f, std::fmin(static_cast<float>(n), t))) : 0;
     lo = std::max(0, std::min(n - 1, k) - 1);
     hi = std::min(n - 1, std::max(0, k) + 1);
   }
@@ -88,13 +89,14 @@ bool BlockCodec::refit_group(uint8_t* block, BlockMap& map, int g, const float* 
   const int n = static_cast<int>(lv.size());
   auto cost = [&](int sc, int m) {
     const float scale = d * static_cast<float>(sc);
+    const float inv_scale = 1.f / scale;
     const float offset = -(dmin * static_cast<float>(m));
     double e = 0;
     float v;
     for (int i = 0; i < sub_->group; ++i) {
       if (uniform_ && scale != 0) {
-        const float t = ((sub_->has_min ? x[i] - offset : x[i]) / scale) - static_cast<float>(lv[0]);
-        const int c = std::min(n - 1, std::max(0, static_cast<int>(std::nearbyint(t))));
+        const float t = ((sub_->has_min ? x[i] - offset : x[i]) * inv_scale) - static_cast<float>(lv[0]);
+        const int c = std::isfinite(t) ? std::min(n - 1, std::max(0, fmt::nearest_int(std::fmax(-1.f, std::fmin(static_cast<float>(n), t))))) : 0;
         v = grid_value(lv[c], scale, offset, sub_->has_min);
       } else {
         nearest(lv, uniform_, x[i], scale, offset, sub_->has_min, &v);

@@ -92,7 +92,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
 
   // H is used as given (GPTQ is invariant to its scale, the damping being relative to mean(diag H));
   // dead inputs (H_jj = 0) get H_jj = 1 on the (2/n)·H scale and their weights are zeroed. H itself
-  // is copied only when act-order permutes it or QEP needs it whole.
+  // is copied only when act-order permutes it or QEP needs it whole. W becomes the matrix of targets.
   BigVector<float> W(W0, W0 + rows * cols);
   std::vector<double> diag(static_cast<size_t>(cols)), hdiag(static_cast<size_t>(cols));  // (2/n)·H_jj, H_jj
   for (int64_t j = 0; j < cols; ++j) {
@@ -155,8 +155,13 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   });
   res.factor_seconds = seconds_since(t_factor);
 
-  // T: the values the loop quantizes at (W plus the feedback so far); D: this lazy block's w − q
-  BigVector<float> T(W.begin(), W.end());
+  // T: the values the loop quantizes at (the weights plus the feedback so far); D: this lazy block's
+  // w − q. The weights themselves are W0 unless zeroed, corrected or permuted above.
+  BigVector<float> T;
+  T.swap(W);
+  const bool transformed = res.dead_columns > 0 || o.qep.hdelta || o.act_order;
+  if (transformed) W.assign(T.begin(), T.end());
+  const float* weights = transformed ? W.data() : W0;
   res.data.assign(static_cast<size_t>(rows * nblocks) * block_bytes, 0);
   std::vector<RowState> states(static_cast<size_t>(rows));
   BigVector<float> D(static_cast<size_t>(rows * B));
@@ -170,7 +175,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
       float x[256], wt[256];
       int64_t my_refits = 0;
       for (int64_t r = r0; r < r1; ++r) {
-        const float* w = W.data() + r * cols;
+        const float* w = weights + r * cols;
         float* t = T.data() + r * cols;
         RowState& s = states[r];
         for (int64_t p = b0; p < b1; ++p) {
