@@ -1,7 +1,9 @@
 // The AVX2 scale searches (make_qx_quants, make_qkx2/3_quants: search_avx2.cpp) give the same bytes
 // as the scalar reference, with and without importance, on many random blocks mixed with blocks
 // random data rarely produces: constants, zeros, a lone outlier, values near GROUP_MAX_EPS, one sign
-// only, huge ranges and magnitudes, exact grid values (ties between candidate scales), denormals.
+// only, huge ranges and magnitudes, exact grid values (ties between candidate scales), denormals,
+// infinities. (Not NaN: the pipeline rejects it, and which NaN payload an operation propagates
+// depends on operand order, so NaN inputs are outside what "the same bits" can promise.)
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
@@ -59,6 +61,10 @@ const PATTERNS: Record<string, Pattern> = {
   },
   sparse: fill((r) => (r() < 0.1 ? gaussian(r) : 0)),
   denormals: fill((r) => gaussian(r) * 1e-40),
+  'an infinity': (rand, out, at) => {
+    for (let j = 0; j < 16; j++) out[at + j] = gaussian(rand);
+    out[at + Math.floor(rand() * 16)] = rand() < 0.5 ? -Infinity : Infinity;
+  },
 };
 const PATTERN_LIST = Object.values(PATTERNS);
 
