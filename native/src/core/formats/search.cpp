@@ -4,9 +4,15 @@
 #include <cmath>
 
 #include "blocks.h"
+#include "lowbit/simd.h"
+#include "search_avx2.h"
 
 namespace lowbit::fmt {
 namespace {
+
+// The sweeps below have AVX2 versions (search_avx2.cpp) with the same results to the bit; this
+// file keeps the scalar reference, used at SimdLevel::Scalar.
+inline bool simd_sweeps() { return simd::qx_sweep && simd_level() != SimdLevel::Scalar; }
 
 inline float rmse_weight(int rmse_type, const float* qw, const float* x, int i) {
   if (qw) return qw[i];
@@ -34,6 +40,12 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L, int rmse_type, 
       L[i] = static_cast<int8_t>(nmax + std::max(-nmax, std::min(nmax - 1, l)));
     }
     return 1 / iscale;
+  }
+  if (rmse_type > 0 && n <= simd::kSearchMaxN && simd_sweeps()) {
+    float w[simd::kSearchMaxN];
+    if (!qw)
+      for (int i = 0; i < n; ++i) w[i] = rmse_weight(rmse_type, nullptr, x, i);
+    return simd::qx_sweep(n, nmax, x, qw ? qw : w, max, L);
   }
   bool return_early = false;
   if (rmse_type < 0) { rmse_type = -rmse_type; return_early = true; }
@@ -91,6 +103,13 @@ static float make_qkx_quants(int n, int nmax, const float* x, const float* weigh
     for (int i = 0; i < n; ++i) L[i] = 0;
     *the_min = -min;
     return 0.f;
+  }
+  if (nstep >= 1 && n <= simd::kSearchMaxN && simd_sweeps()) {
+    float w[simd::kSearchMaxN];
+    if (!weights)
+      for (int i = 0; i < n; ++i) w[i] = wt(i);
+    return simd::qkx_sweep(n, nmax, x, weights ? weights : w, min, max, sum_w, sum_x, L, the_min, Laux, rmin, rdelta,
+                           nstep, use_mad);
   }
   float iscale = nmax / (max - min);
   float scale = 1 / iscale;
