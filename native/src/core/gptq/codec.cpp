@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../formats/blocks.h"
+#include "lowbit/simd.h"
 #include "subscales.h"
 
 namespace lowbit::gptq {
@@ -52,7 +53,8 @@ int nearest(const std::vector<int32_t>& levels, bool uniform, float w, float sca
   if (uniform && scale != 0) {
     // the nearest level and its neighbours (float rounding can move the boundary by one)
     const float t = ((has_offset ? w - offset : w) / scale) - static_cast<float>(levels[0]);
-    const int k = std::isfinite(t) ? fmt::nearest_int(std::fmax(-1.f, std::fmin(static_cast<float>(n), t))) : 0;
+    const float top = static_cast<float>(n);  // clamped by comparisons: std::fmax/fmin are library calls here
+    const int k = std::isfinite(t) ? fmt::nearest_int(t < -1.f ? -1.f : (t > top ? top : t)) : 0;
     lo = std::max(0, std::min(n - 1, k) - 1);
     hi = std::min(n - 1, std::max(0, k) + 1);
   }
@@ -69,6 +71,35 @@ int nearest(const std::vector<int32_t>& levels, bool uniform, float w, float sca
   }
   return best;
 }
+
+// Σ weight·(x − v)² over n elements (a multiple of 8) of a uniform grid, v being x's nearest level
+// under (scale, offset): levels lv0, lv0+1, …, lv0+cmax. Only compares candidate scales, so it sums
+// in f32 lanes in any order.
+#ifdef LOWBIT_X86
+LOWBIT_TARGET_AVX2 double uniform_cost_avx2(const float* x, const float* weight, int n, float scale, float offset,
+                                            bool has_offset, float lv0, float cmax) {
+  const __m256 inv = _mm256_set1_ps(1.f / scale), sc = _mm256_set1_ps(scale), off = _mm256_set1_ps(offset);
+  const __m256 l0 = _mm256_set1_ps(lv0), hi = _mm256_set1_ps(cmax), zero = _mm256_setzero_ps();
+  const __m256 magic = _mm256_set1_ps(12582912.f);  // adding and removing 1.5·2^23 rounds to nearest
+  __m256 acc = zero;
+  for (int i = 0; i < n; i += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + i);
+    const __m256 u = has_offset ? _mm256_sub_ps(xv, off) : xv;
+    __m256 t = _mm256_sub_ps(_mm256_mul_ps(u, inv), l0);
+    t = _mm256_min_ps(_mm256_max_ps(t, zero), hi);
+    const __m256 c = _mm256_sub_ps(_mm256_add_ps(t, magic), magic);
+    __m256 v = _mm256_mul_ps(_mm256_add_ps(c, l0), sc);
+    if (has_offset) v = _mm256_add_ps(v, off);
+    const __m256 r = _mm256_sub_ps(xv, v);
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(weight + i), r), r));
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  double e = 0;
+  for (float l : lanes) e += l;
+  return e;
+}
+#endif
 
 }  // namespace
 
@@ -87,8 +118,18 @@ bool BlockCodec::refit_group(uint8_t* block, BlockMap& map, int g, const float* 
   // (a boundary case may pick the other neighbour, which only matters for ties in the comparison)
   const auto& lv = grid_->levels;
   const int n = static_cast<int>(lv.size());
+#ifdef LOWBIT_X86
+  const bool vector_cost = uniform_ && sub_->group % 8 == 0 && simd_level() >= SimdLevel::Avx2;
+#else
+  const bool vector_cost = false;
+#endif
   auto cost = [&](int sc, int m) {
     const float scale = d * static_cast<float>(sc);
+#ifdef LOWBIT_X86
+    if (vector_cost && scale != 0)
+      return uniform_cost_avx2(x, weight, sub_->group, scale, -(dmin * static_cast<float>(m)), sub_->has_min,
+                               static_cast<float>(lv[0]), static_cast<float>(n - 1));
+#endif
     const float inv_scale = 1.f / scale;
     const float offset = -(dmin * static_cast<float>(m));
     double e = 0;

@@ -156,21 +156,13 @@ bool upper_cholesky_of_inverse(const double* H, int64_t n, double shift, std::ve
 
 bool upper_cholesky_reversed(const double* H, int64_t n, double shift, BigVector<float>& R, ThreadPool* pool,
                              const double* diag) {
-  BigVector<float> P = reversed_lower<float, BigVector<float>>(H, n, shift, diag);
-  if (!cholesky_lower_impl(P.data(), n, pool)) return false;
-  // J·P·J = (J·L·J)(J·L·J)ᵀ, and J·L·J is upper: R[a][b] = L[n−1−a][n−1−b]
-  R.resize(static_cast<size_t>(n * n));
-  bool finite = true;
-  for (int64_t a = 0; a < n; ++a) {
-    const float* l = P.data() + (n - 1 - a) * n + (n - 1);
-    float* r = R.data() + a * n;
-    std::fill(r, r + a, 0.f);
-    for (int64_t b = a; b < n; ++b) {
-      r[b] = *(l - b);
-      finite = finite && std::isfinite(r[b]);
-    }
-  }
-  return finite;
+  R = reversed_lower<float, BigVector<float>>(H, n, shift, diag);
+  if (!cholesky_lower_impl(R.data(), n, pool)) return false;
+  // J·P·J = (J·L·J)(J·L·J)ᵀ, and J·L·J (upper) is L with both indices reversed: the flat array reversed
+  std::reverse(R.begin(), R.end());
+  for (const float v : R)
+    if (!std::isfinite(v)) return false;
+  return true;
 }
 
 bool spd_inverse(const double* H, int64_t n, double shift, std::vector<double>& inv, ThreadPool* pool) {

@@ -133,19 +133,27 @@ void dgemm_nt(int64_t m, int64_t n, int64_t k, double alpha, const double* A, in
   gemm_nt<double>(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
 }
 
-// f32: products big enough to amortise packing go to the packed GEMM (sgemm_bt); with lower_only
-// in row blocks, the part left of each diagonal block packed and the diagonal block itself here.
+// f32: products big enough to amortise packing go to the packed GEMM (sgemm_bt). With lower_only,
+// the rows are halved recursively: the rectangle left of the lower half's diagonal block is one
+// large packed product, and only diagonal blocks of kBase rows are left to the unpacked kernel.
 void sgemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
               float* C, int64_t ldc, ThreadPool* pool, bool lower_only) {
-  constexpr int64_t kPacked = 64, kRowBlock = 256;
+  constexpr int64_t kPacked = 64, kBase = 256;
   if (m < kPacked || n < kPacked || k < kPacked) return gemm_nt<float>(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool, lower_only);
   if (!lower_only) return sgemm_bt(m, n, k, alpha, A, lda, B, ldb, C, ldc, pool);
-  for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
-    const int64_t i1 = std::min(m, i0 + kRowBlock);
-    const int64_t left = std::min(i0, n);
-    if (left > 0) sgemm_bt(i1 - i0, left, k, alpha, A + i0 * lda, lda, B, ldb, C + i0 * ldc, ldc, pool);
-    if (i0 < n) gemm_nt<float>(i1 - i0, std::min(n, i1) - i0, k, alpha, A + i0 * lda, lda, B + i0 * ldb, ldb, C + i0 * ldc + i0, ldc, pool, true);
-  }
+  // rows [r0, r1) against columns [r0, min(r1, n)), the part on or below the diagonal
+  auto triangle = [&](auto& self, int64_t r0, int64_t r1) -> void {
+    if (r0 >= n) return;
+    if (r1 - r0 <= kBase) {
+      gemm_nt<float>(r1 - r0, std::min(n, r1) - r0, k, alpha, A + r0 * lda, lda, B + r0 * ldb, ldb, C + r0 * ldc + r0, ldc, pool, true);
+      return;
+    }
+    const int64_t mid = r0 + (r1 - r0) / 2 / kPacked * kPacked;
+    self(self, r0, mid);
+    sgemm_bt(r1 - mid, std::min(n, mid) - r0, k, alpha, A + mid * lda, lda, B + r0 * ldb, ldb, C + mid * ldc + r0, ldc, pool);
+    self(self, mid, r1);
+  };
+  triangle(triangle, 0, m);
 }
 
 void dgemm_nt_ref(int64_t m, int64_t n, int64_t k, double alpha, const double* A, int64_t lda, const double* B,
