@@ -55,6 +55,12 @@ int nearest(const std::vector<int32_t>& levels, bool uniform, float w, float sca
     const float t = ((has_offset ? w - offset : w) / scale) - static_cast<float>(levels[0]);
     const float top = static_cast<float>(n);  // clamped by comparisons: std::fmax/fmin are library calls here
     const int k = std::isfinite(t) ? fmt::nearest_int(t < -1.f ? -1.f : (t > top ? top : t)) : 0;
+    const int kc = std::max(0, std::min(n - 1, k));
+    const float vk = grid_value(levels[kc], scale, offset, has_offset);
+    if (std::fabs(vk - w) <= 0.49f * std::fabs(scale)) {  // then every other level is farther
+      *value = vk;
+      return kc;
+    }
     lo = std::max(0, std::min(n - 1, k) - 1);
     hi = std::min(n - 1, std::max(0, k) + 1);
   }
