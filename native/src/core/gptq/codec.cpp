@@ -109,8 +109,7 @@ LOWBIT_TARGET_AVX2 double uniform_cost_avx2(const float* x, const float* weight,
 
 }  // namespace
 
-int BlockCodec::project(const BlockMap& map, int i, float w, float* value) const {
-  const int g = i / map.group;
+int BlockCodec::project_in_group(const BlockMap& map, int g, float w, float* value) const {
   return nearest(grid_->levels, uniform_, w, map.scale[g], map.offset[g], map.has_offset, value);
 }
 

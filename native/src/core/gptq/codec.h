@@ -31,7 +31,9 @@ class BlockCodec {
   // (a) block ← the reference quantizer's bytes for x; map ← their per-group scale/offset
   void fit(const float* x, const float* importance, uint8_t* block, BlockMap& map) const;
   // (b) nearest grid value to w for element i under map: returns the code, *value its dequantized value
-  int project(const BlockMap& map, int i, float w, float* value) const;
+  int project(const BlockMap& map, int i, float w, float* value) const { return project_in_group(map, i / map.group, w, value); }
+  // the same for an element of group g (the loop knows it without dividing)
+  int project_in_group(const BlockMap& map, int g, float w, float* value) const;
   // (c)
   void write(uint8_t* block, int i, int code) const { grid_->set_code(block, i, code); }
   // K-quants: search the integer scale (and min) of group g near its current ones, keeping the

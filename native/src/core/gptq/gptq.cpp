@@ -167,6 +167,22 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   BigVector<float> D(static_cast<size_t>(rows * B));
   std::atomic<int64_t> refits{0};
   const linalg::AxpyFn axpy = linalg::axpy_kernel();
+  // per processed position: its ggml block, its index in the block and its group (no division per element)
+  struct Place {
+    int32_t block, index, group;
+  };
+  {  // the places use the codec's group size; the grid's map must use the same
+    std::vector<float> zeros(static_cast<size_t>(bs), 0.f), ones(static_cast<size_t>(bs), 1.f);
+    std::vector<uint8_t> probe(block_bytes);
+    BlockMap m;
+    codec->fit(zeros.data(), ones.data(), probe.data(), m);
+    if (m.group != group) throw std::logic_error(std::string(type.name) + ": the grid's groups differ from the codec's");
+  }
+  std::vector<Place> places(static_cast<size_t>(cols));
+  for (int64_t p = 0; p < cols; ++p) {
+    const int32_t i = static_cast<int32_t>(perm[p] % bs);
+    places[p] = {static_cast<int32_t>(perm[p] / bs), i, static_cast<int32_t>(i / group)};
+  }
 
   for (int64_t b0 = 0; b0 < cols; b0 += B) {
     if (o.cancel && o.cancel->load()) throw std::runtime_error("cancelled");
@@ -179,10 +195,11 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
         float* t = T.data() + r * cols;
         RowState& s = states[r];
         for (int64_t p = b0; p < b1; ++p) {
-          const int64_t c = perm[p], ob = c / bs;
-          const int i = static_cast<int>(c % bs);
+          const Place& place = places[p];
+          const int64_t ob = place.block;
+          const int i = place.index;
           uint8_t* block = res.data.data() + (r * nblocks + ob) * block_bytes;
-          if (p % bs == 0) {  // the first column of a ggml block: fit its grid on the values as they are now
+          if ((p & (bs - 1)) == 0) {  // the first column of a ggml block (sizes are powers of two): fit its grid on the values as they are now
             for (int64_t k = 0; k < bs; ++k) x[k] = t[pos[ob * bs + k]];
             codec->fit(x, importance.data() + ob * bs, block, s.map);
             std::memcpy(s.fit_w, x, bs * sizeof(float));
@@ -191,7 +208,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
             std::fill(s.group_seen, s.group_seen + 16, false);
           }
           if (o.refit_subblocks && codec->has_subscales()) {
-            const int g = i / static_cast<int>(group);
+            const int g = place.group;
             if (!s.group_seen[g]) {
               s.group_seen[g] = true;
               bool moved = false;
@@ -211,7 +228,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
           if (s.fit_valid[i] && t[p] == s.fit_w[i]) {
             q = s.fit_q[i];  // unchanged since the fit: keep the quantizer's own code
           } else {
-            codec->write(block, i, codec->project(s.map, i, t[p], &q));
+            codec->write(block, i, codec->project_in_group(s.map, place.group, t[p], &q));
           }
           const float d = w[p] - q;
           D[r * B + (p - b0)] = d;
