@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "lowbit_cuda%": "<!(node cuda-config.cjs enabled)"
+  },
   "targets": [
     {
       "target_name": "lowbit",
@@ -14,6 +17,13 @@
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off"]
       },
+      "conditions": [
+        ["lowbit_cuda=='ON'", {
+          "defines": ["LOWBIT_WITH_CUDA"],
+          "include_dirs": ["<!(node cuda-config.cjs include)"],
+          "libraries": ["<!@(node cuda-config.cjs libraries)"]
+        }]
+      ],
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"] }
       }

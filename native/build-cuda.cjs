@@ -1,35 +1,18 @@
 // Compiles native/src/cuda/*.cu with nvcc into native/build/cuda (compile-only; `--link` also links
 // lowbit-cuda-selftest). Without nvcc it says so and exits 0, or 1 when LOWBIT_CUDA=ON asks for CUDA.
-// The addon build (binding.gyp) never includes these sources.
-const { execFileSync, spawn } = require('child_process');
+// `--addon` is the addon build's first step: with LOWBIT_CUDA=ON it also archives the kernels into
+// build/cuda/liblowbit_cuda.a, which binding.gyp then links; without it, it does nothing.
+const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+
+const config = require('./cuda-config.cjs');
 
 const src = path.join(__dirname, 'src', 'cuda');
 const out = path.join(__dirname, 'build', 'cuda');
 const arch = process.env.LOWBIT_CUDA_ARCH || 'sm_90';
 const link = process.argv.includes('--link');
-
-function findNvcc() {
-  const candidates = ['nvcc'];
-  if (process.env.CUDA_HOME) candidates.unshift(path.join(process.env.CUDA_HOME, 'bin', 'nvcc'));
-  for (const c of candidates) {
-    try {
-      execFileSync(c, ['--version'], { stdio: 'ignore' });
-      return c;
-    } catch {}
-  }
-  return null;
-}
-
-// Where nvcc's own headers live (cuSOLVER ships beside them when installed).
-function cudaIncludeDirs() {
-  const roots = [process.env.CUDA_HOME, '/usr/local/cuda'].filter(Boolean);
-  if (fs.existsSync('/usr/local')) {
-    roots.push(...fs.readdirSync('/usr/local').filter((d) => d.startsWith('cuda-')).map((d) => path.join('/usr/local', d)));
-  }
-  return [...roots.map((r) => path.join(r, 'include')), '/usr/include'];
-}
+const addon = process.argv.includes('--addon');
 
 function run(cmd, args) {
   return new Promise((resolve) => {
@@ -41,14 +24,15 @@ function run(cmd, args) {
 }
 
 async function main() {
-  const nvcc = findNvcc();
+  if (addon && !config.enabled()) return;
+  const nvcc = config.findNvcc();
   if (!nvcc) {
     console.log('build:cuda: nvcc not found (set CUDA_HOME or put nvcc on PATH): CUDA kernels not built');
     process.exit(process.env.LOWBIT_CUDA === 'ON' ? 1 : 0);
   }
   fs.mkdirSync(out, { recursive: true });
   const files = fs.readdirSync(src).filter((f) => f.endsWith('.cu')).sort();
-  const flags = ['-std=c++17', '-O3', `-arch=${arch}`, '-I', path.join(__dirname, 'include'), '-Xcompiler', '-Wall'];
+  const flags = ['-std=c++17', '-O3', `-arch=${arch}`, '-I', path.join(__dirname, 'include'), '-Xcompiler', '-Wall,-fPIC'];
   const jobs = Math.max(1, Math.min(2, require('os').cpus().length));
   const queue = [...files];
   let failed = 0;
@@ -66,9 +50,20 @@ async function main() {
     }
   }));
   if (failed) process.exit(1);
-  const cusolver = cudaIncludeDirs().some((d) => fs.existsSync(path.join(d, 'cusolverDn.h')));
+  const cusolver = config.hasCusolver();
   console.log(`build:cuda: ${files.length} files for ${arch} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
     (cusolver ? 'Cholesky through cuSOLVER' : 'cusolverDn.h not found: Cholesky through the fallback kernels'));
+  if (addon) {
+    const objs = files.filter((f) => f !== 'selftest.cu').map((f) => path.join(out, f.replace(/\.cu$/, '.o')));
+    fs.mkdirSync(path.dirname(config.staticLib()), { recursive: true });
+    fs.rmSync(config.staticLib(), { force: true });
+    const r = await run(nvcc, ['-lib', ...objs, '-o', config.staticLib()]);
+    if (r.code !== 0) {
+      console.error(`build:cuda: archiving failed\n${r.err}`);
+      process.exit(1);
+    }
+    console.log(`build:cuda: ${config.staticLib()} for the addon (LOWBIT_CUDA=ON)`);
+  }
   if (link) {
     const objs = files.map((f) => path.join(out, f.replace(/\.cu$/, '.o')));
     const r = await run(nvcc, [`-arch=${arch}`, ...objs, '-o', path.join(out, 'lowbit-cuda-selftest'), ...(cusolver ? ['-lcusolver'] : [])]);

@@ -1,6 +1,7 @@
 // Backend choice for evaluation and calibration: `cpu`, `webgpu`, `cuda` or `auto`. A backend that
 // is missing, failing, or has no implementation of the task falls back to the CPU, and the
 // selection carries a message saying which backend runs and why.
+import { type CudaInfo, native } from './native.js';
 import { type GpuKernels, webgpuKernels } from './webgpu/index.js';
 
 export const BACKEND_CHOICES = ['cpu', 'webgpu', 'cuda', 'auto'] as const;
@@ -25,8 +26,14 @@ const WEBGPU_TASKS: Record<BackendTask, string | null> = {
   evaluation: null,
   calibration: null,
 };
-const CUDA_UNAVAILABLE =
-  'the CUDA kernels (native/src/cuda, `npm run build:cuda`) are not linked into the engine yet';
+
+
+// why CUDA does not run evaluation or calibration: it has GPTQ, XᵀX and the products, not a forward pass
+function cudaUnavailable(info: CudaInfo): string {
+  if (!info.built) return 'this engine is built without CUDA (`LOWBIT_CUDA=ON npm run build:native` links native/src/cuda)';
+  if (info.devices === 0) return `no CUDA device (${info.error ?? 'none found'})`;
+  return `the CUDA kernels on ${info.device ?? 'the device'} cover GPTQ, XᵀX and the quantized products, not the whole forward pass yet`;
+}
 
 export function parseBackend(v: string): BackendChoice {
   if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
@@ -35,14 +42,14 @@ export function parseBackend(v: string): BackendChoice {
 
 type Probe = () => Promise<GpuKernels>;
 
-/** The backend to run `task` on for the user's choice. `probe` acquires the WebGPU device (replaceable in tests). */
-export async function chooseBackend(choice: BackendChoice, task: BackendTask, probe: Probe = webgpuKernels): Promise<BackendSelection> {
+/** The backend to run `task` on for the user's choice. `probe` acquires the WebGPU device and `cudaProbe` asks the engine about CUDA (both replaceable in tests). */
+export async function chooseBackend(choice: BackendChoice, task: BackendTask, probe: Probe = webgpuKernels, cudaProbe: () => CudaInfo = () => native().cudaInfo()): Promise<BackendSelection> {
   const cpu = (why: string): BackendSelection => ({ backend: 'cpu', message: why });
   switch (choice) {
     case 'cpu':
       return cpu('backend: cpu (native engine)');
     case 'cuda':
-      return cpu(`backend: cpu — cuda unavailable: ${CUDA_UNAVAILABLE}; falling back to the CPU`);
+      return cpu(`backend: cpu — cuda unavailable: ${cudaUnavailable(cudaProbe())}; falling back to the CPU`);
     case 'webgpu': {
       const missing = WEBGPU_TASKS[task];
       if (missing) return cpu(`backend: cpu — ${missing}; falling back to the CPU`);
@@ -55,7 +62,7 @@ export async function chooseBackend(choice: BackendChoice, task: BackendTask, pr
       }
     }
     case 'auto': {
-      const reasons = [`cuda: ${CUDA_UNAVAILABLE}`];
+      const reasons = [`cuda: ${cudaUnavailable(cudaProbe())}`];
       const missing = WEBGPU_TASKS[task];
       if (missing) reasons.push(`webgpu: ${missing}`);
       else {

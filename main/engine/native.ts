@@ -200,12 +200,24 @@ export interface NativeCapturedInput {
   x: Float32Array;
 }
 
+/** Whether the engine links native/src/cuda (LOWBIT_CUDA=ON builds) and which device the CUDA runtime finds. */
+export interface CudaInfo {
+  built: boolean;
+  devices: number;
+  device?: string;
+  error?: string;
+}
+
 export interface NativeBinding {
   /** per tensor × candidate type, the Hessian-weighted error, in one block-by-block pass (see native/include/lowbit/sensitivity.h) */
   sensitivity(model: ModelHandle, tokens: Int32Array, options: NativeSensitivityOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativeSensitivityEntry[]>;
   /** block-by-block calibration and quantization of the model into the output file's tensors (see native/include/lowbit/pipeline.h) */
   quantizeSequential(model: ModelHandle, tokens: Int32Array, jobs: ConvertJob[], outPath: string, options: NativePipelineOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativePipelineResult>;
   gptqQuantize(o: NativeGptqOptions): NativeGptqResult;
+  /** whether the engine links the CUDA kernels (LOWBIT_CUDA=ON builds) and the device the CUDA runtime finds */
+  cudaInfo(): CudaInfo;
+  /** GPTQ on the CUDA device for Q4_0 / Q8_0 (sync; throws without CUDA or a device) */
+  cudaGptq(o: { type: 'Q4_0' | 'Q8_0'; weights: Float32Array; rows: number; cols: number; hessian: Float64Array; damp?: number }): { data: Uint8Array; seconds: number; factorSeconds: number; updateSeconds: number };
   gptqQuantizeAsync(o: NativeGptqOptions, onProgress?: (columnsDone: number, columns: number) => void): NativeJob<NativeGptqResult>;
   /** tr((W−Q)H(W−Q)ᵀ) of quantized bytes Q */
   weightedError(type: string, weights: Float32Array, rows: number, cols: number, hessian: Float64Array, data: Uint8Array, threads?: number): number;

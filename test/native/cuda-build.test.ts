@@ -1,12 +1,19 @@
-// The CUDA kernels (native/src/cuda) compile with nvcc: `npm run build:cuda`, compile-only.
-// They cannot run here (no NVIDIA GPU); lowbit-cuda-selftest checks and times them on a machine with one.
+// The CUDA kernels (native/src/cuda) compile with nvcc: `npm run build:cuda`, compile-only, and
+// LOWBIT_CUDA=ON links them into the addon, which still loads without a GPU and says why CUDA cannot
+// run. Where a device is found, CUDA GPTQ is checked against the CPU's. lowbit-cuda-selftest
+// (`npm run build:cuda -- --link`) checks and times the kernels on a machine with a GPU.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { it } from 'node:test';
 
-import { repoRoot } from '../helpers/shared.js';
+import { native, type NativeBinding } from '../../main/engine/native.js';
+import { seededNormal } from '../helpers/random.js';
+import { artifactsDir, repoRoot } from '../helpers/shared.js';
+
+const require = createRequire(import.meta.url);
 
 function hasNvcc(): boolean {
   try {
@@ -33,5 +40,42 @@ it('every native/src/cuda/*.cu compiles with nvcc', { skip, timeout: 300_000 }, 
 it('the default addon build leaves the CUDA sources out', () => {
   const listed = execFileSync(process.execPath, [path.join(repoRoot, 'native', 'list-sources.cjs')], { encoding: 'utf8' });
   assert.ok(listed.includes('src/core/'), 'the C++ sources are listed');
-  assert.ok(!listed.includes('cuda'), 'no CUDA source in binding.gyp');
+  assert.ok(!listed.includes('src/cuda/'), 'no CUDA kernel source in binding.gyp');
+  assert.equal(native().cudaInfo().built, false, 'the default addon does not link CUDA');
+});
+
+it('LOWBIT_CUDA=ON links the kernels into the addon, which loads and answers without a GPU', { skip, timeout: 900_000 }, () => {
+  // a copy of native/ inside the repository (so that node-addon-api resolves), built as `npm run build:native` does
+  const dir = path.join(artifactsDir('cuda-addon'), 'native');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.join(repoRoot, 'native'), dir, { recursive: true, filter: (p) => !/[/\\](build|cuda-lib)$/.test(p) });
+  const env = { ...process.env, LOWBIT_CUDA: 'ON' };
+  const lib = spawnSync(process.execPath, [path.join(dir, 'build-cuda.cjs'), '--addon'], { env, encoding: 'utf8' });
+  assert.equal(lib.status, 0, `build-cuda --addon failed:\n${lib.stdout}\n${lib.stderr}`);
+  // node's headers as npm install finds them: npm's nodedir, else the ones installed beside node
+  const prefix = path.dirname(path.dirname(process.execPath));
+  const headers = process.env.npm_config_nodedir ?? (fs.existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? prefix : undefined);
+  const nodedir = headers ? [`--nodedir=${headers}`] : [];
+  const gyp = spawnSync(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '-j', '2', ...nodedir], { cwd: dir, env, encoding: 'utf8' });
+  assert.equal(gyp.status, 0, `node-gyp with LOWBIT_CUDA=ON failed:\n${gyp.stderr.slice(-4000)}`);
+  const addon: NativeBinding = require(path.join(dir, 'build', 'Release', 'lowbit.node'));
+  const info = addon.cudaInfo();
+  assert.equal(info.built, true);
+  const rows = 128, cols = 256;
+  const x = seededNormal(512 * cols, 3);
+  const h = new Float64Array(cols * cols);
+  addon.hessianAccumulate(h, x, 512, cols, 2);
+  const weights = seededNormal(rows * cols, 4);
+  if (info.devices === 0) {
+    assert.ok(info.error, 'without a device cudaInfo says why');
+    assert.throws(() => addon.cudaGptq({ type: 'Q4_0', weights, rows, cols, hessian: h }), /CUDA GPTQ failed: /);
+    return;
+  }
+  // a device: the CUDA GPTQ's Hessian-weighted error is the CPU GPTQ's within 2 %, and far below RTN's
+  for (let i = 0; i < h.length; i++) h[i] *= 2 / 512;
+  const gpu = addon.cudaGptq({ type: 'Q4_0', weights, rows, cols, hessian: h });
+  const cpu = addon.gptqQuantize({ type: 'Q4_0', weights, rows, cols, hessian: h, threads: 2 });
+  const gpuError = addon.weightedError('Q4_0', weights, rows, cols, h, gpu.data, 2);
+  assert.ok(Math.abs(gpuError - cpu.error) <= 0.02 * cpu.error, `CUDA ${gpuError} vs CPU ${cpu.error}`);
+  assert.ok(gpuError < 0.9 * cpu.rtnError, `CUDA ${gpuError} vs RTN ${cpu.rtnError}`);
 });

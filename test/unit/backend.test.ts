@@ -37,10 +37,17 @@ describe('chooseBackend', () => {
     assert.match(s.message, /backend: webgpu on nvidia hopper$/);
   });
 
-  it('cuda falls back to the CPU: the kernels are not linked into the engine', async () => {
-    const s = await chooseBackend('cuda', 'calibration', adapter(false));
-    assert.equal(s.backend, 'cpu');
-    assert.match(s.message, /cuda unavailable: .*not linked into the engine/);
+  it('cuda falls back to the CPU, saying why: not built in, no device, or no forward pass on CUDA', async () => {
+    const notBuilt = await chooseBackend('cuda', 'calibration', adapter(false), () => ({ built: false, devices: 0 }));
+    assert.equal(notBuilt.backend, 'cpu');
+    assert.match(notBuilt.message, /cuda unavailable: this engine is built without CUDA .*LOWBIT_CUDA=ON/);
+    const noDevice = await chooseBackend('cuda', 'evaluation', adapter(false), () => ({ built: true, devices: 0, error: 'cudaErrorNoDevice' }));
+    assert.match(noDevice.message, /cuda unavailable: no CUDA device \(cudaErrorNoDevice\); falling back to the CPU/);
+    const device = await chooseBackend('cuda', 'evaluation', adapter(false), () => ({ built: true, devices: 1, device: 'NVIDIA H100' }));
+    assert.equal(device.backend, 'cpu');
+    assert.match(device.message, /on NVIDIA H100 cover GPTQ, XᵀX and the quantized products, not the whole forward pass yet/);
+    // the engine this test runs on answers too
+    assert.match((await chooseBackend('cuda', 'evaluation')).message, /cuda unavailable: /);
   });
 
   it('auto takes a hardware adapter, not a software one, and names its choice', async () => {

@@ -6,6 +6,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lowbit::binding::InitEngine(env, exports);
   lowbit::binding::InitConvert(env, exports);
   lowbit::binding::InitGptq(env, exports);
+  lowbit::binding::InitCuda(env, exports);
   return exports;
 }
 }  // namespace

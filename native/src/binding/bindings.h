@@ -12,6 +12,7 @@ void InitFormats(Napi::Env env, Napi::Object exports);
 void InitEngine(Napi::Env env, Napi::Object exports);
 void InitConvert(Napi::Env env, Napi::Object exports);
 void InitGptq(Napi::Env env, Napi::Object exports);
+void InitCuda(Napi::Env env, Napi::Object exports);
 
 // The job list of convertTensors (also taken by quantizeSequential).
 std::vector<ConvertJob> parse_convert_jobs(Napi::Env env, const Napi::Value& jobs);

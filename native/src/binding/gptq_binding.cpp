@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../core/gptq/codec.h"
+#include "args.h"
 #include "async_job.h"
 #include "bindings.h"
 #include "lowbit/gptq.h"
@@ -16,26 +17,6 @@
 
 namespace lowbit::binding {
 namespace {
-
-const TypeTraits& type_named(Napi::Env env, const Napi::Value& v) {
-  if (!v.IsString()) throw Napi::TypeError::New(env, "type must be a ggml type name");
-  const std::string name = v.As<Napi::String>();
-  const TypeTraits* t = find_type(name);
-  if (!t) throw Napi::Error::New(env, "unknown ggml type '" + name + "'");
-  return *t;
-}
-
-int64_t int_of(Napi::Env env, const Napi::Value& v, const char* what) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
-  return v.As<Napi::Number>().Int64Value();
-}
-
-template <typename Array>
-Array array_of(Napi::Env env, const Napi::Value& v, const char* what, napi_typedarray_type kind) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != kind)
-    throw Napi::TypeError::New(env, std::string(what) + " has the wrong array type");
-  return v.As<Array>();
-}
 
 void check_sizes(Napi::Env env, size_t w, size_t h, int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0 || w != static_cast<size_t>(rows * cols)) throw Napi::RangeError::New(env, "weights must hold rows × cols values");
