@@ -76,6 +76,7 @@ it('LOWBIT_CUDA=ON links the kernels into the addon, which loads and answers wit
   const gpu = addon.cudaGptq({ type: 'Q4_0', weights, rows, cols, hessian: h });
   const cpu = addon.gptqQuantize({ type: 'Q4_0', weights, rows, cols, hessian: h, threads: 2 });
   const gpuError = addon.weightedError('Q4_0', weights, rows, cols, h, gpu.data, 2);
-  assert.ok(Math.abs(gpuError - cpu.error) <= 0.02 * cpu.error, `CUDA ${gpuError} vs CPU ${cpu.error}`);
-  assert.ok(gpuError < 0.9 * cpu.rtnError, `CUDA ${gpuError} vs RTN ${cpu.rtnError}`);
+  const cpuError = cpu.error!, rtnError = cpu.rtnError!;
+  assert.ok(Math.abs(gpuError - cpuError) <= 0.02 * cpuError, `CUDA ${gpuError} vs CPU ${cpuError}`);
+  assert.ok(gpuError < 0.9 * rtnError, `CUDA ${gpuError} vs RTN ${rtnError}`);
 });
