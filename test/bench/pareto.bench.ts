@@ -76,7 +76,12 @@ async function pareto(name: string, model: string, dir: string) {
   const imatrix = path.join(dir, 'imatrix.gguf');
   await computeImatrix({ model, text: calib, nCtx: 256, threads, out: imatrix });
 
-  const presets = [];
+  type PresetRow = Awaited<ReturnType<typeof measure>> & {
+    preset: string;
+    plan: Awaited<ReturnType<typeof runPlan>> | { skipped: string };
+    planBeatsPreset: boolean | null;
+  };
+  const presets: PresetRow[] = [];
   for (const preset of PRESETS) {
     const file = path.join(dir, `preset-${preset}.gguf`);
     await quantizeWithPreset({ model, preset, imatrix, out: file, threads });
