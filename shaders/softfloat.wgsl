@@ -176,6 +176,12 @@ fn mul_rn(x: f32, y: f32) -> f32 {
     let p = nofma(x * y);
     return select(p, x86_nan(x, y), is_nan(p));
   }
+  return mul_small(ux, uy);
+}
+
+// The product of finite non-zero x and y (as bits) when it may be subnormal or tiny: the 48-bit
+// product of the significands, rounded once.
+fn mul_small(ux: u32, uy: u32) -> f32 {
   let sign = (ux ^ uy) & 0x80000000u;
   let px = unpack_abs(ux & 0x7fffffffu);
   let py = unpack_abs(uy & 0x7fffffffu);
@@ -189,19 +195,18 @@ fn mul_rn(x: f32, y: f32) -> f32 {
   var rest = lo & 0xffffffu;
   var e = px.e + py.e - 127;                       // biased exponent of the product's leading bit
   if (hi >= 0x800000u) { e = e + 1; } else { hi = (hi << 1u) | (rest >> 23u); rest = (rest << 1u) & 0xffffffu; }
-  if (e >= 255) { return bitcast<f32>(sign | 0x7f800000u); }
   var sticky = (rest & 0x7fffffu) != 0u;
   var guard = rest >> 23u;
-  if (e <= 0) {  // subnormal: shift right by 1 - e more
-    let sh = u32(1 - e);
-    if (sh > 24u) { return bitcast<f32>(sign); }
+  if (e <= 0) {  // subnormal: shift right by 1 - e more (25 and more leave nothing that rounds up)
+    let sh = u32(min(1 - e, 25));
     sticky = sticky || guard != 0u || (hi & ((1u << (sh - 1u)) - 1u)) != 0u;
     guard = (hi >> (sh - 1u)) & 1u;
-    hi = hi >> sh;
+    hi = select(hi >> sh, 0u, sh > 24u);
     e = 0;
   }
-  var bits = (u32(e) << 23u) + (hi & select(0xffffffu, 0x7fffffu, e > 0));
-  if (guard == 1u && (sticky || (hi & 1u) == 1u)) { bits = bits + 1u; }  // a carry moves into the exponent
+  var bits = (u32(min(e, 255)) << 23u) + (hi & select(0xffffffu, 0x7fffffu, e > 0));
+  if (guard == 1u && (sticky || (hi & 1u) == 1u) && e < 255) { bits = bits + 1u; }  // a carry moves into the exponent
+  if (e >= 255) { bits = 0x7f800000u; }
   return bitcast<f32>(sign | bits);
 }
 
