@@ -25,7 +25,7 @@ fn signed_absmax(x0: u32) -> f32 {
   var mx = 0.0;
   for (var j = 0u; j < 32u; j = j + 1u) {
     let v = xs[x0 + j];
-    if (abs_bits(v) > abs_bits(a)) { a = bitcast<f32>(abs_bits(v)); mx = v; }
+    if (abs_gt(v, a)) { a = bitcast<f32>(abs_bits(v)); mx = v; }
   }
   return mx;
 }

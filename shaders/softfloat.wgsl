@@ -97,8 +97,12 @@ fn order_key(v: f32) -> i32 {
   return i32(u);
 }
 
-fn lt(a: f32, b: f32) -> bool { return order_key(a) < order_key(b); }
 fn abs_bits(v: f32) -> u32 { return bitcast<u32>(v) & 0x7fffffffu; }
+fn is_nan(v: f32) -> bool { return abs_bits(v) > 0x7f800000u; }
+fn lt(a: f32, b: f32) -> bool { return !is_nan(a) && !is_nan(b) && order_key(a) < order_key(b); }
+fn le(a: f32, b: f32) -> bool { return !is_nan(a) && !is_nan(b) && order_key(a) <= order_key(b); }
+// |a| > |b| (false when either is NaN)
+fn abs_gt(a: f32, b: f32) -> bool { return !is_nan(a) && abs_bits(a) > abs_bits(b); }
 fn nonzero(v: f32) -> bool { return abs_bits(v) != 0u; }
 
 // x · y rounded once, as IEEE does it, also when x is subnormal (y normal and large: a reciprocal
@@ -134,4 +138,107 @@ fn scale_down64(v: f32) -> f32 {
 fn sub_rn(a: f32, b: f32) -> f32 {
   if (abs_bits(a) >= 0x20800000u || abs_bits(b) >= 0x20800000u) { return a - b; }
   return scale_down64(scale_up64(a) - scale_up64(b));
+}
+
+fn neg(v: f32) -> f32 { return bitcast<f32>(bitcast<u32>(v) ^ 0x80000000u); }
+fn fabs(v: f32) -> f32 { return bitcast<f32>(abs_bits(v)); }
+// A NaN result as x86 makes it: the first NaN operand, quieted, else the default NaN.
+fn x86_nan(a: f32, b: f32) -> f32 {
+  if (is_nan(a)) { return bitcast<f32>(bitcast<u32>(a) | 0x400000u); }
+  if (is_nan(b)) { return bitcast<f32>(bitcast<u32>(b) | 0x400000u); }
+  return bitcast<f32>(0xffc00000u | params.zero);
+}
+
+fn add_rn(a: f32, b: f32) -> f32 {
+  let s = sub_rn(a, neg(b));
+  return select(s, x86_nan(a, b), is_nan(s));
+}
+
+fn sub_nan(a: f32, b: f32) -> f32 {
+  let s = sub_rn(a, b);
+  return select(s, x86_nan(a, b), is_nan(s));
+}
+// std::max(a, b) and std::min(a, b): (a < b) ? b : a and (b < a) ? b : a
+fn max_c(a: f32, b: f32) -> f32 { return select(a, b, lt(a, b)); }
+fn min_c(a: f32, b: f32) -> f32 { return select(a, b, lt(b, a)); }
+fn feq(a: f32, b: f32) -> bool { return order_key(a) == order_key(b); }
+
+// x · y rounded once as IEEE does it, subnormal operands and results included, and never fused
+// with a following add. Products whose exponent may leave the normal range are done on the
+// significands (24 × 24 bits in 12-bit halves).
+fn mul_rn(x: f32, y: f32) -> f32 {
+  let ux = bitcast<u32>(x);
+  let uy = bitcast<u32>(y);
+  let ex = i32((ux >> 23u) & 0xffu);
+  let ey = i32((uy >> 23u) & 0xffu);
+  let zero_or_special = abs_bits(x) == 0u || abs_bits(y) == 0u || ex == 255 || ey == 255;
+  if (zero_or_special || (ex != 0 && ey != 0 && ex + ey - 127 > 1)) {
+    let p = nofma(x * y);
+    return select(p, x86_nan(x, y), is_nan(p));
+  }
+  return mul_small(ux, uy);
+}
+
+// The product of finite non-zero x and y (as bits) when it may be subnormal or tiny: the 48-bit
+// product of the significands, rounded once.
+fn mul_small(ux: u32, uy: u32) -> f32 {
+  let sign = (ux ^ uy) & 0x80000000u;
+  let px = unpack_abs(ux & 0x7fffffffu);
+  let py = unpack_abs(uy & 0x7fffffffu);
+  let a1 = px.m >> 12u;
+  let a0 = px.m & 0xfffu;
+  let b1 = py.m >> 12u;
+  let b0 = py.m & 0xfffu;
+  let mid = a1 * b0 + a0 * b1;
+  let lo = a0 * b0 + ((mid & 0xfffu) << 12u);
+  var hi = a1 * b1 + (mid >> 12u) + (lo >> 24u);  // product = hi · 2^24 + rest, in [2^46, 2^48)
+  var rest = lo & 0xffffffu;
+  var e = px.e + py.e - 127;                       // biased exponent of the product's leading bit
+  if (hi >= 0x800000u) { e = e + 1; } else { hi = (hi << 1u) | (rest >> 23u); rest = (rest << 1u) & 0xffffffu; }
+  var sticky = (rest & 0x7fffffu) != 0u;
+  var guard = rest >> 23u;
+  if (e <= 0) {  // subnormal: shift right by 1 - e more (25 and more leave nothing that rounds up)
+    let sh = u32(min(1 - e, 25));
+    sticky = sticky || guard != 0u || (hi & ((1u << (sh - 1u)) - 1u)) != 0u;
+    guard = (hi >> (sh - 1u)) & 1u;
+    hi = select(hi >> sh, 0u, sh > 24u);
+    e = 0;
+  }
+  var bits = (u32(min(e, 255)) << 23u) + (hi & select(0xffffffu, 0x7fffffu, e > 0));
+  if (guard == 1u && (sticky || (hi & 1u) == 1u) && e < 255) { bits = bits + 1u; }  // a carry moves into the exponent
+  if (e >= 255) { bits = 0x7f800000u; }
+  return bitcast<f32>(sign | bits);
+}
+
+// √v correctly rounded for v ≥ 0 (subnormal v included), digit by digit on the significand.
+fn sqrt_rn(v: f32) -> f32 {
+  let u = bitcast<u32>(v);
+  if ((u & 0x7fffffffu) == 0u || u >= 0x7f800000u) { return sqrt(v); }
+  let p = unpack_abs(u);
+  var t = p.e - 127 - 23;  // v = m · 2^t
+  var m = p.m;
+  if ((t & 1) != 0) { m = m << 1u; t = t - 1; }
+  // q = ⌊√(m · 2^26)⌋ (25 or 26 bits), r the remainder
+  var q = 0u;
+  var r = 0u;
+  for (var i = 25; i >= 0; i = i - 1) {
+    var pair = 0u;
+    if (2 * i >= 26) { pair = (m >> u32(2 * i - 26)) & 3u; }
+    r = (r << 2u) | pair;
+    let trial = (q << 2u) | 1u;
+    q = q << 1u;
+    if (r >= trial) { r = r - trial; q = q | 1u; }
+  }
+  let shift = (32u - countLeadingZeros(q)) - 24u;  // 1 or 2 bits below the significand
+  var mant = q >> shift;
+  let rem = q & ((1u << shift) - 1u);
+  let half = 1u << (shift - 1u);
+  if (rem > half || (rem == half && (r != 0u || (mant & 1u) == 1u))) { mant = mant + 1u; }
+  let e = 23 + i32(shift) + t / 2 - 13 + 127;  // mant · 2^(shift + t/2 - 13), mant < 2^24
+  return bitcast<f32>((u32(e) << 23u) + (mant - 0x800000u));
+}
+
+// ggml's nearest_int: the rounded integer left in the low mantissa bits of v + 1.5·2^23.
+fn nearest_int(v: f32) -> i32 {
+  return i32(bitcast<u32>(nofma(v) + 12582912.0) & 0x7fffffu) - 0x400000;
 }

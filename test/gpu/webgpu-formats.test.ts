@@ -54,6 +54,58 @@ function edgeRows(n: number, r: () => number): Float32Array {
   return x;
 }
 
+/** Standard normal values (Box–Muller on r). */
+function normal(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+/**
+ * Whole 256-element runs (one k-quant super-block, eight 32-blocks) of one kind each: the searches'
+ * edges over rows a model could have and some it could not.
+ */
+function superBlockRows(nblocks: number, r: () => number): Float32Array {
+  const x = new Float32Array(nblocks * 256);
+  const kinds: ((j: number) => number)[] = [
+    () => 0,                                                       // all zero
+    () => 0.75,                                                    // constant
+    () => -3,                                                      // constant, negative
+    () => normal(r),                                               // random normal
+    () => (r() < 0.02 ? 40 : 1) * normal(r),                       // normal with outliers
+    (j) => normal(r) * [2e-16, 9e-16, 1e-15, 1.1e-15, 3e-15, 1e-14, 5e-16, 1.2e-15][j >> 5], // about GROUP_MAX_EPS
+    () => -Math.abs(normal(r)),                                    // negative only
+    () => Math.abs(normal(r)) + 0.5,                               // positive only, away from zero
+    () => Math.abs(normal(r)),                                     // positive only
+    () => normal(r) * 3e5,                                         // large
+    () => normal(r) * 1e20,                                        // past fp16 range
+    (j) => normal(r) * 2 ** ((j >> 4) - 8),                        // sub-blocks of different scales
+    (j) => ((j >> 4) % 3 === 0 ? 0 : normal(r)),                   // zero sub-blocks among others
+    (j) => (j % 16 === 5 ? normal(r) : 0),                         // one element per 16
+    () => normal(r) * 1e-13,                                       // cubes subnormal
+    () => normal(r) * 1e-19,                                       // squares subnormal
+    (j) => (j % 7 === 0 ? normal(r) * 1e-39 : normal(r) * 1e-30),  // subnormals among tiny normals
+    () => Math.round(normal(r) * 4) / 2,                           // halves: ties
+    () => r() * 2 - 1,                                             // uniform
+    (j) => (j % 32 === 0 ? -8 : (r() - 0.5) * 0.01),               // one large element per 32
+  ];
+  for (let b = 0; b < nblocks; b++) {
+    const kind = kinds[b % kinds.length];
+    for (let j = 0; j < 256; j++) x[b * 256 + j] = kind(j);
+  }
+  return x;
+}
+
+/** 32-element blocks whose largest magnitude is k ulps below a power of two, for every exponent (MXFP4's log2). */
+function powerOfTwoEdges(r: () => number): Float32Array {
+  const blocks: number[] = [];
+  for (let e = -148; e <= 127; e++) {
+    for (const k of [1, 2, 3, 10, 11, 12, 21, 22, 23, 44, 45, 88, 89, 100]) {
+      const top = Math.fround(2 ** e * (1 - k * 2 ** -24));
+      for (let j = 0; j < 32; j++) blocks.push(j === 3 ? (e % 2 ? -top : top) : Math.fround(top * (r() - 0.5)));
+    }
+  }
+  return Float32Array.from(blocks);
+}
+
 describe('WebGPU dequantize equals the C++ reference bit for bit', { skip }, () => {
   const n = 256 * 12;
   for (const name of DEQUANT_TYPES) {
@@ -88,14 +140,20 @@ describe('WebGPU round-to-nearest quantize writes the C++ reference bytes', { sk
     it(name, async () => {
       const t = shaderType(name);
       const r = rng(31 + name.charCodeAt(1));
-      const rows = 6;
-      const perRow = 512;
-      const x = edgeRows(rows * perRow, r);
-      const want = native().quantize(name, x, rows, perRow);
-      const got = await kernels!.quantize(t, x, rows, perRow);
-      assert.equal(got.length, want.length);
-      const i = want.findIndex((v, k) => v !== got[k]);
-      assert.equal(i, -1, `${name}: byte ${i} of block ${Math.floor(i / t.typeSize)}: GPU ${got[i]} vs C++ ${want[i]}`);
+      const cases: [string, Float32Array, number][] = [
+        ['edge rows', edgeRows(6 * 512, r), 512],
+        ['super-block kinds', superBlockRows(3 * 20 * 2, r), 20 * 256],
+      ];
+      if (t.blockSize === 32) cases.push(['largest magnitude below a power of two', powerOfTwoEdges(r), 32 * 14]);
+      for (const [what, x, perRow] of cases) {
+        const rows = x.length / perRow;
+        const want = native().quantize(name, x, rows, perRow);
+        const got = await kernels!.quantize(t, x, rows, perRow);
+        assert.equal(got.length, want.length);
+        const i = want.findIndex((v, k) => v !== got[k]);
+        const b = Math.floor(i / t.typeSize);
+        assert.equal(i, -1, `${name} ${what}: byte ${i % t.typeSize} of block ${b} (input ${x[b * t.blockSize]}…): GPU ${got[i]} vs C++ ${want[i]}`);
+      }
     });
   }
 
