@@ -1,7 +1,8 @@
 // Compiles native/src/cuda/*.cu with nvcc into native/build/cuda (compile-only; `--link` also links
 // lowbit-cuda-selftest). Without nvcc it says so and exits 0, or 1 when LOWBIT_CUDA=ON asks for CUDA.
 // `--addon` is the addon build's first step: with LOWBIT_CUDA=ON it also archives the kernels into
-// build/cuda/liblowbit_cuda.a, which binding.gyp then links; without it, it does nothing.
+// cuda-lib/liblowbit_cuda.a (outside build/, which node-gyp rebuild clears), which binding.gyp then
+// links; without LOWBIT_CUDA=ON it does nothing.
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -28,7 +29,7 @@ async function main() {
   const nvcc = config.findNvcc();
   if (!nvcc) {
     console.log('build:cuda: nvcc not found (set CUDA_HOME or put nvcc on PATH): CUDA kernels not built');
-    process.exit(process.env.LOWBIT_CUDA === 'ON' ? 1 : 0);
+    process.exit(config.enabled() ? 1 : 0);
   }
   fs.mkdirSync(out, { recursive: true });
   const files = fs.readdirSync(src).filter((f) => f.endsWith('.cu')).sort();

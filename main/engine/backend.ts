@@ -27,7 +27,6 @@ const WEBGPU_TASKS: Record<BackendTask, string | null> = {
   calibration: null,
 };
 
-
 // why CUDA does not run evaluation or calibration: it has GPTQ, XᵀX and the products, not a forward pass
 function cudaUnavailable(info: CudaInfo): string {
   if (!info.built) return 'this engine is built without CUDA (`LOWBIT_CUDA=ON npm run build:native` links native/src/cuda)';

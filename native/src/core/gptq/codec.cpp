@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "../formats/blocks.h"
@@ -19,6 +21,12 @@ struct CodecTable {
       BlockCodec c(t, g, find_subscales(t->type));
       const auto& lv = g->levels;
       c.uniform_ = lv.back() - lv.front() == static_cast<int32_t>(lv.size()) - 1;
+      // callers index groups by group_size(); the grid's map must agree (checked once, on a zero block)
+      std::vector<float> zeros(static_cast<size_t>(g->block_size), 0.f), ones(zeros.size(), 1.f);
+      std::vector<uint8_t> probe(t->type_size);
+      BlockMap m;
+      c.fit(zeros.data(), ones.data(), probe.data(), m);
+      if (m.group != c.group_size()) throw std::logic_error(std::string(t->name) + ": the grid's groups differ from the codec's");
       codecs.push_back(c);
     }
   }
@@ -40,6 +48,13 @@ void BlockCodec::fit(const float* x, const float* importance, uint8_t* block, Bl
 
 namespace {
 
+// The level index nearest to t (the value in steps above the lowest level), clamped to [-1, n]
+// before rounding; 0 when t is not finite. Comparisons, not std::fmax/fmin: those are library calls.
+inline int rounded_level(float t, int n) {
+  const float top = static_cast<float>(n);
+  return std::isfinite(t) ? fmt::nearest_int(t < -1.f ? -1.f : (t > top ? top : t)) : 0;
+}
+
 // The dequantizers compute q·scale, then add the offset when the type has one.
 inline float grid_value(int32_t level, float scale, float offset, bool has_offset) {
   const float v = static_cast<float>(level) * scale;
@@ -53,8 +68,7 @@ int nearest(const std::vector<int32_t>& levels, bool uniform, float w, float sca
   if (uniform && scale != 0) {
     // the nearest level and its neighbours (float rounding can move the boundary by one)
     const float t = ((has_offset ? w - offset : w) / scale) - static_cast<float>(levels[0]);
-    const float top = static_cast<float>(n);  // clamped by comparisons: std::fmax/fmin are library calls here
-    const int k = std::isfinite(t) ? fmt::nearest_int(t < -1.f ? -1.f : (t > top ? top : t)) : 0;
+    const int k = rounded_level(t, n);
     const int kc = std::max(0, std::min(n - 1, k));
     const float vk = grid_value(levels[kc], scale, offset, has_offset);
     if (std::fabs(vk - w) <= 0.49f * std::fabs(scale)) {  // then every other level is farther
@@ -142,7 +156,7 @@ bool BlockCodec::refit_group(uint8_t* block, BlockMap& map, int g, const float* 
     for (int i = 0; i < sub_->group; ++i) {
       if (uniform_ && scale != 0) {
         const float t = ((sub_->has_min ? x[i] - offset : x[i]) * inv_scale) - static_cast<float>(lv[0]);
-        const int c = std::isfinite(t) ? std::min(n - 1, std::max(0, fmt::nearest_int(std::fmax(-1.f, std::fmin(static_cast<float>(n), t))))) : 0;
+        const int c = std::min(n - 1, std::max(0, rounded_level(t, n)));
         v = grid_value(lv[c], scale, offset, sub_->has_min);
       } else {
         nearest(lv, uniform_, x[i], scale, offset, sub_->has_min, &v);

@@ -92,15 +92,16 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
 
   // H is used as given (GPTQ is invariant to its scale, the damping being relative to mean(diag H));
   // dead inputs (H_jj = 0) get H_jj = 1 on the (2/n)·H scale and their weights are zeroed. H itself
-  // is copied only when act-order permutes it or QEP needs it whole. W becomes the matrix of targets.
-  BigVector<float> W(W0, W0 + rows * cols);
+  // is copied only when act-order permutes it or QEP needs it whole. T holds the weights as zeroed,
+  // corrected and permuted here, then the values the loop quantizes at (plus the feedback so far).
+  BigVector<float> T(W0, W0 + rows * cols);
   std::vector<double> diag(static_cast<size_t>(cols)), hdiag(static_cast<size_t>(cols));  // (2/n)·H_jj, H_jj
   for (int64_t j = 0; j < cols; ++j) {
     const double h = H0[j * cols + j];
     if (h == 0) {
       hdiag[j] = 1 / hscale;
       diag[j] = 1;
-      for (int64_t r = 0; r < rows; ++r) W[r * cols + j] = 0;
+      for (int64_t r = 0; r < rows; ++r) T[r * cols + j] = 0;
       ++res.dead_columns;
     } else {
       hdiag[j] = h;
@@ -114,7 +115,7 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
     BigVector<double> H(H0, H0 + cols * cols);
     for (int64_t j = 0; j < cols; ++j) H[j * cols + j] = hdiag[j];
     QepOptions q = o.qep;
-    res.qep_lambda = gptq::qep_correct(W.data(), rows, cols, H.data(), q, o.damp_step, o.max_tries, &pool);
+    res.qep_lambda = gptq::qep_correct(T.data(), rows, cols, H.data(), q, o.damp_step, o.max_tries, &pool);
   }
 
   std::vector<int64_t> perm(static_cast<size_t>(cols)), pos(static_cast<size_t>(cols));
@@ -128,12 +129,16 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
       pdiag[p] = hdiag[perm[p]];
       for (int64_t q = 0; q < cols; ++q) Hp[p * cols + q] = H0[perm[p] * cols + perm[q]];
     }
-    BigVector<float> Wp(W.size());
+    BigVector<float> Tp(T.size());
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t p = 0; p < cols; ++p) Wp[r * cols + p] = W[r * cols + perm[p]];
-    W.swap(Wp);
+      for (int64_t p = 0; p < cols; ++p) Tp[r * cols + p] = T[r * cols + perm[p]];
+    T.swap(Tp);
   }
   for (int64_t p = 0; p < cols; ++p) pos[perm[p]] = p;
+  // the weights the loop reads: W0, or a copy when they were zeroed, corrected or permuted above
+  BigVector<float> W;
+  if (res.dead_columns > 0 || o.qep.hdelta || o.act_order) W.assign(T.begin(), T.end());
+  const float* weights = W.empty() ? W0 : W.data();
 
   const auto t_factor = Clock::now();
   BigVector<float> S;  // R with each column divided by its diagonal entry
@@ -155,29 +160,15 @@ GptqResult gptq_quantize(const TypeTraits& type, const float* W0, int64_t rows, 
   });
   res.factor_seconds = seconds_since(t_factor);
 
-  // T: the values the loop quantizes at (the weights plus the feedback so far); D: this lazy block's
-  // w − q. The weights themselves are W0 unless zeroed, corrected or permuted above.
-  BigVector<float> T;
-  T.swap(W);
-  const bool transformed = res.dead_columns > 0 || o.qep.hdelta || o.act_order;
-  if (transformed) W.assign(T.begin(), T.end());
-  const float* weights = transformed ? W.data() : W0;
   res.data.assign(static_cast<size_t>(rows * nblocks) * block_bytes, 0);
   std::vector<RowState> states(static_cast<size_t>(rows));
-  BigVector<float> D(static_cast<size_t>(rows * B));
+  BigVector<float> D(static_cast<size_t>(rows * B));  // this lazy block's w − q
   std::atomic<int64_t> refits{0};
   const linalg::AxpyFn axpy = linalg::axpy_kernel();
   // per processed position: its ggml block, its index in the block and its group (no division per element)
   struct Place {
     int32_t block, index, group;
   };
-  {  // the places use the codec's group size; the grid's map must use the same
-    std::vector<float> zeros(static_cast<size_t>(bs), 0.f), ones(static_cast<size_t>(bs), 1.f);
-    std::vector<uint8_t> probe(block_bytes);
-    BlockMap m;
-    codec->fit(zeros.data(), ones.data(), probe.data(), m);
-    if (m.group != group) throw std::logic_error(std::string(type.name) + ": the grid's groups differ from the codec's");
-  }
   std::vector<Place> places(static_cast<size_t>(cols));
   for (int64_t p = 0; p < cols; ++p) {
     const int32_t i = static_cast<int32_t>(perm[p] % bs);
