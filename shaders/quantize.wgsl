@@ -1,11 +1,13 @@
 // Round-to-nearest quantize (llama.cpp's reference quantizers, no importance), one invocation per
 // block, writing the same bytes as the C++ (native/src/core/formats/q_legacy.cpp, float_types.cpp).
-// The loader adds halfbits/softfloat and `fn quant(x0, o)` for the type, and BLOCK_SIZE.
+// The loader adds halfbits/softfloat/guarded and `fn quant(x0, o)` for the type, and BLOCK_SIZE.
 struct Params { nblocks: u32, zero: u32, row_stride: u32, pad: u32 }
 
 @group(0) @binding(0) var<storage, read> xs: array<f32>;
 @group(0) @binding(1) var<storage, read_write> qout: array<atomic<u32>>;
 @group(0) @binding(2) var<uniform> params: Params;
+// one bit per block that the host must quantize again (guarded.wgsl)
+@group(0) @binding(3) var<storage, read_write> redo: array<atomic<u32>>;
 
 fn put_u8(off: u32, v: u32) {
   atomicOr(&qout[off >> 2u], (v & 0xffu) << ((off & 3u) * 8u));
@@ -127,4 +129,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let blk = gid.x + gid.y * params.row_stride;
   if (blk >= params.nblocks) { return; }
   quant(blk * BLOCK_SIZE, blk * TYPE_SIZE);
+  if (beyond_normal) { atomicOr(&redo[blk >> 5u], 1u << (blk & 31u)); }
 }

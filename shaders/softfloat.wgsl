@@ -210,6 +210,34 @@ fn mul_small(ux: u32, uy: u32) -> f32 {
   return bitcast<f32>(sign | bits);
 }
 
+// √v correctly rounded for v ≥ 0 (subnormal v included), digit by digit on the significand.
+fn sqrt_rn(v: f32) -> f32 {
+  let u = bitcast<u32>(v);
+  if ((u & 0x7fffffffu) == 0u || u >= 0x7f800000u) { return sqrt(v); }
+  let p = unpack_abs(u);
+  var t = p.e - 127 - 23;  // v = m · 2^t
+  var m = p.m;
+  if ((t & 1) != 0) { m = m << 1u; t = t - 1; }
+  // q = ⌊√(m · 2^26)⌋ (25 or 26 bits), r the remainder
+  var q = 0u;
+  var r = 0u;
+  for (var i = 25; i >= 0; i = i - 1) {
+    var pair = 0u;
+    if (2 * i >= 26) { pair = (m >> u32(2 * i - 26)) & 3u; }
+    r = (r << 2u) | pair;
+    let trial = (q << 2u) | 1u;
+    q = q << 1u;
+    if (r >= trial) { r = r - trial; q = q | 1u; }
+  }
+  let shift = (32u - countLeadingZeros(q)) - 24u;  // 1 or 2 bits below the significand
+  var mant = q >> shift;
+  let rem = q & ((1u << shift) - 1u);
+  let half = 1u << (shift - 1u);
+  if (rem > half || (rem == half && (r != 0u || (mant & 1u) == 1u))) { mant = mant + 1u; }
+  let e = 23 + i32(shift) + t / 2 - 13 + 127;  // mant · 2^(shift + t/2 - 13), mant < 2^24
+  return bitcast<f32>((u32(e) << 23u) + (mant - 0x800000u));
+}
+
 // ggml's nearest_int: the rounded integer left in the low mantissa bits of v + 1.5·2^23.
 fn nearest_int(v: f32) -> i32 {
   return i32(bitcast<u32>(nofma(v) + 12582912.0) & 0x7fffffu) - 0x400000;

@@ -159,6 +159,33 @@ describe('WebGPU round-to-nearest quantize writes the C++ reference bytes', { sk
 
   it('rejects rows that are not whole blocks', { skip }, async () => {
     await assert.rejects(kernels!.quantize(shaderType('Q4_0'), new Float32Array(40), 1, 40), /not a whole number of Q4_0 blocks/);
-    await assert.rejects(kernels!.quantize(shaderType('Q2_K'), new Float32Array(256), 1, 256), /no WGSL quantizer for type Q2_K/);
+    await assert.rejects(kernels!.quantize(shaderType('F32'), new Float32Array(256), 1, 256), /no WGSL quantizer for type F32/);
   });
+
+  // The k-quant searches run on guarded native arithmetic (shaders/guarded.wgsl): blocks whose
+  // values stay in the normal float range, as model weights do, never go back to the C++.
+  for (const name of ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K']) {
+    it(`${name}: weight-like blocks are quantized on the GPU, blocks with subnormal or overflowing arithmetic by the C++`, { skip }, async () => {
+      const t = shaderType(name);
+      const r = rng(977 + name.charCodeAt(1));
+      const weightLike: ((j: number) => number)[] = [
+        () => normal(r) * 0.02,
+        () => (r() < 0.02 ? 40 : 1) * normal(r) * 0.01,
+        (j) => normal(r) * 2 ** ((j >> 4) - 12),
+        (j) => ((j >> 4) % 3 === 0 ? 0 : normal(r) * 0.05),
+        () => Math.abs(normal(r)) * 0.03,
+        () => (r() - 0.5) * 0.1,
+      ];
+      const x = new Float32Array(weightLike.length * 8 * 256);
+      for (let b = 0; b < x.length / 256; b++) for (let j = 0; j < 256; j++) x[b * 256 + j] = weightLike[b % weightLike.length](j);
+      const plain = await kernels!.quantizeReport(t, x, x.length / 256, 256);
+      assert.deepEqual(plain.redone, [], `${name}: weight-like blocks were handed back to the C++`);
+      assert.deepEqual(plain.bytes, native().quantize(name, x, x.length / 256, 256));
+
+      const tiny = Float32Array.from({ length: 2 * 256 }, () => normal(r) * 1e-13);  // cubes and squared sums subnormal
+      const edge = await kernels!.quantizeReport(t, tiny, 2, 256);
+      assert.deepEqual(edge.redone, [0, 1], `${name}: blocks with subnormal products were not handed back`);
+      assert.deepEqual(edge.bytes, native().quantize(name, tiny, 2, 256));
+    });
+  }
 });

@@ -1,5 +1,6 @@
 // The WebGPU kernels: dequantize, round-to-nearest quantize, the evaluation product Y = X·Wᵀ over
 // quantized W, and XᵀX accumulation. Shader sources are in shaders/*.wgsl.
+import { native } from '../native.js';
 import type { GpuHandle } from './device.js';
 import { GpuRunner, gridStride } from './runner.js';
 import { blockKernelSource, quantizeSource, shaderFile, type ShaderType } from './shaders.js';
@@ -40,22 +41,38 @@ export class GpuKernels {
 
   /** nrows × nPerRow values to blocks of t, byte-identical to the native plain (no importance) quantizer. */
   async quantize(t: ShaderType, src: Float32Array, nrows: number, nPerRow: number): Promise<Uint8Array> {
+    return (await this.quantizeReport(t, src, nrows, nPerRow)).bytes;
+  }
+
+  /**
+   * quantize, and the blocks the kernel handed back: those whose arithmetic left the normal float
+   * range (shaders/guarded.wgsl), which the native quantizer redoes here.
+   */
+  async quantizeReport(t: ShaderType, src: Float32Array, nrows: number, nPerRow: number): Promise<{ bytes: Uint8Array; redone: number[] }> {
     checkWidth(t, nPerRow, 'quantize');
     if (src.length !== nrows * nPerRow) throw new Error(`quantize: ${src.length} values is not ${nrows} rows of ${nPerRow}`);
     const nblocks = (nrows * nPerRow) / t.blockSize;
     const bytes = nblocks * t.typeSize;
-    if (nblocks === 0) return new Uint8Array(0);
+    if (nblocks === 0) return { bytes: new Uint8Array(0), redone: [] };
     const r = this.runner;
     const p = await r.pipeline(`quantize:${t.name}`, () => quantizeSource(t));
     const groups = Math.ceil(nblocks / WG);
     const x = r.storage(src);
     const out = r.storage(bytes);
     const params = r.uniform([nblocks, 0, gridStride(groups, WG), 0]);
+    const redo = r.storage(Math.ceil(nblocks / 32) * 4);
     const enc = r.device.createCommandEncoder();
-    r.dispatch1d(enc, p, r.bind(p, [x, out, params]), groups);
-    const data = await r.readback(enc, out, bytes);
-    for (const b of [x, out, params]) b.destroy();
-    return new Uint8Array(data);
+    r.dispatch1d(enc, p, r.bind(p, [x, out, params, redo]), groups);
+    const data = new Uint8Array(await r.readback(enc, out, bytes));
+    const flags = new Uint32Array(await r.readback(r.device.createCommandEncoder(), redo, Math.ceil(nblocks / 32) * 4));
+    for (const b of [x, out, params, redo]) b.destroy();
+    const redone: number[] = [];
+    for (let b = 0; b < nblocks; b++) {
+      if (!((flags[b >>> 5] >>> (b & 31)) & 1)) continue;
+      redone.push(b);
+      data.set(native().quantize(t.name, src.subarray(b * t.blockSize, (b + 1) * t.blockSize), 1, t.blockSize), b * t.typeSize);
+    }
+    return { bytes: data, redone };
   }
 
   /** Y = X·Wᵀ (tokens × rows) for X tokens × cols and W rows × cols in blocks of t. */

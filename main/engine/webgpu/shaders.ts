@@ -42,7 +42,7 @@ export const DEQUANT_TYPES = ['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_
   'IQ4_NL', 'IQ4_XS', 'MXFP4'] as const;
 
 /** Types with a WGSL round-to-nearest quantizer (bit-exact with the C++ plain quantizers). */
-export const QUANT_TYPES = ['F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'MXFP4', 'IQ4_NL', 'IQ4_XS', 'Q6_K'] as const;
+export const QUANT_TYPES = ['F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'MXFP4', 'IQ4_NL', 'IQ4_XS', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K'] as const;
 
 function geometry(t: ShaderType): string {
   return `const BLOCK_SIZE = ${t.blockSize}u;\nconst TYPE_SIZE = ${t.typeSize}u;\n`;
@@ -65,6 +65,6 @@ export function quantizeSource(t: ShaderType): string {
   return [
     geometry(t),
     `fn quant(x0: u32, o: u32) { q_${t.name}(x0, o); }\n`,
-    shaderFile('halfbits'), shaderFile('softfloat'), shaderFile('quantize'), shaderFile('quantize_nl'), shaderFile('quantize_k'),
+    shaderFile('halfbits'), shaderFile('softfloat'), shaderFile('guarded'), shaderFile('quantize'), shaderFile('quantize_nl'), shaderFile('quantize_k'),
   ].join('\n');
 }
