@@ -2,7 +2,8 @@
 // blocks, Y tokens × rows. A workgroup takes one weight row and TILE_T tokens; its 64 invocations
 // stride over the columns, dequantize each weight once and keep TILE_T partial sums, then reduce.
 // The loader adds the block readers, the decoders, `fn dequant(b, e) -> u32`, BLOCK_SIZE, TYPE_SIZE.
-struct Params { tokens: u32, rows: u32, cols: u32, zero: u32, row0: u32, p1: u32, p2: u32, p3: u32 }
+// accumulate ≠ 0 adds the product to Y (the forward pass's residual connections).
+struct Params { tokens: u32, rows: u32, cols: u32, zero: u32, row0: u32, accumulate: u32, p2: u32, p3: u32 }
 
 @group(0) @binding(0) var<storage, read> wq: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -37,6 +38,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
   }
   if (lid < TILE_T && t0 + lid < params.tokens) {
-    y[(t0 + lid) * params.rows + r] = partial[0][lid];
+    let o = (t0 + lid) * params.rows + r;
+    y[o] = select(partial[0][lid], y[o] + partial[0][lid], params.accumulate != 0u);
   }
 }

@@ -15,7 +15,7 @@ export function evalCommand(): Command {
     .option('--ctx <n>', 'context length of each chunk', positiveInt('--ctx'), 512)
     .option('--reference <model>', 'full-precision model to compare with (same tokenizer)')
     .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
-    .option('--backend <name>', 'cpu, webgpu, cuda or auto: where the forward passes run (webgpu: the linear layers on the GPU); a missing or failing GPU backend falls back to the CPU with a message', parseBackend, 'cpu')
+    .option('--backend <name>', 'cpu, webgpu, cuda or auto: where the forward passes run (webgpu: the whole forward pass on the GPU); a missing or failing GPU backend falls back to the CPU with a message', parseBackend, 'cpu')
     .option('--json', 'print one JSON object on stdout instead of a summary')
     .option('--db <path>', DB_HELP)
     .option('--no-record', 'do not record the run in the database')

@@ -130,7 +130,7 @@ if (hasShared) {
   const cpu = await median(async () => void (cpuPpl = (await evaluate(model, o)).ppl), runs);
   const gpu = kernels ? await median(async () => void (gpuPpl = (await evaluateWebGpu(kernels!, model, o)).ppl), runs) : null;
   row('evaluation (perplexity)', `stories260K Q4_0, ${chunks} × ${nCtx} tokens`, cpu, gpu,
-    `CPU: native engine; WebGPU: linear layers on the GPU, the rest on the host, weights uploaded per run${gpu ? `; PPL cpu ${cpuPpl.toFixed(5)}, webgpu ${gpuPpl.toFixed(5)}` : ''}`);
+    `CPU: native engine; WebGPU: the whole forward pass on the GPU, weights uploaded per run${gpu ? `; PPL cpu ${cpuPpl.toFixed(5)}, webgpu ${gpuPpl.toFixed(5)}` : ''}`);
 } else {
   console.error(`evaluation (perplexity): skipped, ../shared not found`);
 }

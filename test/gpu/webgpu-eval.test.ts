@@ -1,7 +1,7 @@
-// Evaluation with the linear layers on WebGPU against the native CPU engine, on stories260K and a
-// Q4_0 quantization of it (quantizeWithPreset):
-// - logits: |Δ| ≤ 1e-5 · max|logit| per position (measured 5e-7: f32 products summed in another
-//   order; the host steps mirror the engine's f32 math);
+// Evaluation with the forward pass on WebGPU against the native CPU engine, on stories260K and a
+// Q4_0 quantization of it (quantizeWithPreset), and on a synthetic model with Qwen's extras:
+// - logits: |Δ| ≤ 1e-5 · max|logit| per position (measured 5e-7 of it: f32 sums in another order,
+//   the device's exp, and online softmax);
 // - perplexity within 1e-5 relative, mean KL within 1e-6 absolute (measured 2e-8 and 6e-8), the
 //   same top-1 agreement count ±1 (a near tie may flip) over the same chunks.
 // SwiftShader multiplies at a few million MACs per second: the texts here are a few short chunks.
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { runEvaluation } from '../../main/core/evaluation.js';
+import type { ModelDescription, TensorRef } from '../../main/core/model/types.js';
 import { importModel } from '../../main/core/model/import.js';
 import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
@@ -19,6 +20,7 @@ import { evaluate, EvaluationCancelled, openModel } from '../../main/engine/eval
 import { native } from '../../main/engine/native.js';
 import { evaluateWebGpu } from '../../main/engine/webgpu/evaluate.js';
 import { GpuForward } from '../../main/engine/webgpu/forward.js';
+import { SHAPES, writeSyntheticGguf } from '../fixtures/synthetic-model.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
 import { gpuKernelsOrSkip } from '../helpers/webgpu.js';
 
@@ -44,29 +46,64 @@ describe('evaluation on WebGPU', { skip }, () => {
     const types = new Set(importModel(q4).tensors.map((t) => t.type));
     assert.ok(types.has('Q4_0'), `the quantized model holds ${[...types]}`);
     for (const file of [f32, q4]) {
-      const desc = importModel(file);
-      const tokens = textTokens(file, 24);
-      const fwd = await GpuForward.load(kernels!, desc);
-      let gpu: Float32Array;
-      try {
-        gpu = await fwd.forward(tokens, 0);
-      } finally {
-        fwd.release();
-      }
-      const h = openModel(desc);
-      const cpu = native().logits(h, tokens, 1);
-      native().closeModel(h);
-      assert.equal(gpu.length, cpu.length);
-      let maxDiff = 0;
-      let maxLogit = 0;
-      for (let i = 0; i < cpu.length; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(gpu[i] - cpu[i]));
-        maxLogit = Math.max(maxLogit, Math.abs(cpu[i]));
-      }
+      const { maxDiff, maxLogit } = await logitGap(importModel(file), textTokens(file, 24));
       t.diagnostic(`${path.basename(file)}: max |Δlogit| ${maxDiff.toExponential(2)}, max |logit| ${maxLogit.toFixed(2)}`);
       assert.ok(maxLogit > 1, `${file}: the logits are not trivial (max ${maxLogit})`);
       assert.ok(maxDiff <= 1e-5 * maxLogit, `${path.basename(file)}: max |Δlogit| ${maxDiff} over max |logit| ${maxLogit}`);
     }
+  });
+
+  /** max |Δ| between the GPU's and the native engine's logits of `tokens`, and max |logit| */
+  async function logitGap(desc: ModelDescription, tokens: Int32Array): Promise<{ maxDiff: number; maxLogit: number }> {
+    const fwd = await GpuForward.load(kernels!, desc);
+    let gpu: Float32Array;
+    try {
+      gpu = await fwd.forward(tokens, 0);
+    } finally {
+      fwd.release();
+    }
+    const h = openModel(desc);
+    const cpu = native().logits(h, tokens, 1);
+    native().closeModel(h);
+    assert.equal(gpu.length, cpu.length);
+    let maxDiff = 0;
+    let maxLogit = 0;
+    for (let i = 0; i < cpu.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(gpu[i] - cpu[i]));
+      maxLogit = Math.max(maxLogit, Math.abs(cpu[i]));
+    }
+    return { maxDiff, maxLogit };
+  }
+
+  it('q/k/v biases, q/k norms, neox RoPE, heads of 128 and more positions than one attention tile (64) agree too', async (t) => {
+    const file = path.join(dir, 'heads128.gguf');
+    await writeSyntheticGguf(file, { ...SHAPES.tiny, nEmbd: 256, nFf: 384, nHead: 2, nHeadKv: 1 }, { seed: 5 });
+    const desc = importModel(file);
+    const byName = new Map(desc.tensors.map((x) => [x.name, x]));
+    // the extra tensors borrow bytes of the file's F32 tensors: random values for the biases, ones (a norm) for the norms
+    const borrow = (name: string, from: string, n: number): TensorRef => ({ ...byName.get(from)!, name, ne: [n], nbytes: 4 * n });
+    const extra: TensorRef[] = [];
+    for (let l = 0; l < desc.hparams.nLayer; l++) {
+      const p = `blk.${l}.`;
+      extra.push(borrow(`${p}attn_q.bias`, `${p}attn_q.weight`, 256), borrow(`${p}attn_k.bias`, `${p}attn_k.weight`, 128),
+        borrow(`${p}attn_v.bias`, `${p}attn_v.weight`, 128), borrow(`${p}attn_q_norm.weight`, `${p}attn_norm.weight`, 128),
+        borrow(`${p}attn_k_norm.weight`, `${p}ffn_norm.weight`, 128));
+    }
+    const qwenish: ModelDescription = { ...desc, hparams: { ...desc.hparams, ropeType: 'neox' }, tensors: [...desc.tensors, ...extra] };
+    assert.equal(qwenish.hparams.headDim, 128);
+    const tokens = Int32Array.from({ length: 80 }, (_, i) => (i * 37 + 11) % 512);
+    const { maxDiff, maxLogit } = await logitGap(qwenish, tokens);
+    t.diagnostic(`max |Δlogit| ${maxDiff.toExponential(2)}, max |logit| ${maxLogit.toFixed(2)}`);
+    assert.ok(maxLogit > 0.5, `the logits are not trivial (max ${maxLogit})`);
+    assert.ok(maxDiff <= 1e-5 * maxLogit, `max |Δlogit| ${maxDiff} over max |logit| ${maxLogit}`);
+    // and the extras matter: without them the native logits differ
+    const h = openModel(desc);
+    const base = native().logits(h, tokens, 1);
+    native().closeModel(h);
+    const h2 = openModel(qwenish);
+    const withExtras = native().logits(h2, tokens, 1);
+    native().closeModel(h2);
+    assert.ok(base.some((v, i) => Math.abs(v - withExtras[i]) > 1e-3), 'the biases, norms and RoPE kind changed nothing');
   });
 
   it('perplexity, KL to the F32 reference and top-1 agreement match the native evaluator', async (t) => {

@@ -1,4 +1,4 @@
-// Perplexity / KL evaluation with the linear layers on WebGPU (forward.ts), in the native
+// Perplexity / KL evaluation with the forward pass on WebGPU (forward.ts), in the native
 // evaluator's protocol: chunks of nCtx tokens from an empty cache, BOS first, second half scored.
 // The reference model, when given, runs the same way on the same device.
 import type { ModelDescription } from '../../core/model/types.js';

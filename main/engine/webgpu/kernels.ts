@@ -93,21 +93,28 @@ export class GpuKernels {
     const r = this.runner;
     const p = await r.pipeline(`matmul:${t.name}`, () => blockKernelSource('matmul', t));
     const wbuf = r.storage(w.subarray(0, need));
+    const encode = (enc: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, tokens: number, accumulate = false): GPUBuffer[] => {
+      const tileGroups = Math.ceil(tokens / 8);
+      if (tileGroups > 65535) throw new Error(`matmul: ${tokens} tokens is more than one dispatch takes (${65535 * 8})`);
+      const uniforms: GPUBuffer[] = [];
+      for (let row0 = 0; row0 < rows; row0 += 65535) {
+        const params = r.uniform([tokens, rows, cols, 0, row0, accumulate ? 1 : 0, 0, 0]);
+        uniforms.push(params);
+        r.dispatch(enc, p, r.bind(p, [wbuf, x, y, params]), Math.min(65535, rows - row0), tileGroups);
+      }
+      return uniforms;
+    };
     return {
+      rows,
+      cols,
+      encode,
       run: async (x: Float32Array, tokens: number) => {
         if (x.length !== tokens * cols) throw new Error(`matmul: activations hold ${x.length} values, not ${tokens} × ${cols}`);
         if (tokens === 0 || rows === 0) return new Float32Array(0);
         const xbuf = r.storage(x);
         const ybuf = r.storage(tokens * rows * 4);
-        const tileGroups = Math.ceil(tokens / 8);
-        if (tileGroups > 65535) throw new Error(`matmul: ${tokens} tokens is more than one dispatch takes (${65535 * 8})`);
         const enc = r.device.createCommandEncoder();
-        const uniforms: GPUBuffer[] = [];
-        for (let row0 = 0; row0 < rows; row0 += 65535) {
-          const params = r.uniform([tokens, rows, cols, 0, row0, 0, 0, 0]);
-          uniforms.push(params);
-          r.dispatch(enc, p, r.bind(p, [wbuf, xbuf, ybuf, params]), Math.min(65535, rows - row0), tileGroups);
-        }
+        const uniforms = encode(enc, xbuf, ybuf, tokens);
         const data = await r.readback(enc, ybuf, tokens * rows * 4);
         for (const b of [xbuf, ybuf, ...uniforms]) b.destroy();
         return new Float32Array(data);
@@ -169,6 +176,11 @@ export class GpuKernels {
 }
 
 export interface PreparedMatmul {
+  rows: number;
+  cols: number;
+  /** Y = X·Wᵀ from host activations, back to the host. */
   run(x: Float32Array, tokens: number): Promise<Float32Array>;
+  /** Records Y (+)= X·Wᵀ on device buffers into `enc`; returns the uniforms to destroy once it has run. */
+  encode(enc: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, tokens: number, accumulate?: boolean): GPUBuffer[];
   release(): void;
 }
