@@ -16,7 +16,7 @@ export function imatrixCommand(): Command {
     .requiredOption('-o, --out <file>', 'imatrix GGUF to write (readable by llama-quantize --imatrix)')
     .option('--ctx <n>', 'tokens per chunk', positiveInt('--ctx'), 512)
     .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
-    .option('--backend <name>', 'where the Σx² are summed: cpu, webgpu, cuda or auto (the forward pass runs on the CPU; a missing GPU backend falls back to it)', parseBackend, 'cpu')
+    .option('--backend <name>', 'where the forward passes run and the Σx² are summed: cpu, webgpu, cuda or auto (a missing or failing GPU backend falls back to the CPU)', parseBackend, 'cpu')
     .action(async (model: string, o: { text: string; out: string; ctx: number; threads: number; backend: BackendChoice }) => {
       const progress = stderrProgress('imatrix');
       const r = await computeImatrix({

@@ -1,5 +1,6 @@
-// `lowbit imatrix --backend webgpu`: the CPU forward captures each linear layer's input and the
-// GPU sums the squares; the result equals the native imatrix within f32 chunk sums (2^-16 relative).
+// `lowbit imatrix --backend webgpu`: the forward pass and the sums of each linear layer's squared
+// inputs run on the GPU; the result equals the native imatrix within 2^-16 relative (f32 chunk
+// sums, and the GPU forward's activations within a few 1e-7 of the engine's).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -13,8 +14,8 @@ describe('imatrix on the WebGPU backend', { skip: skip || skipNoShared }, () => 
   it('equals the CPU importance matrix on stories260K', async () => {
     const common = {
       model: sharedPath('models', 'stories260K.gguf'),
-      text: { path: sharedPath('data', 'tinystories_val.txt'), start: 0, end: 6000 },
-      nCtx: 128,
+      text: { path: sharedPath('data', 'tinystories_val.txt'), start: 0, end: 1200 },  // SwiftShader: a few short chunks
+      nCtx: 64,
       threads: 2,
     };
     const notices: string[] = [];

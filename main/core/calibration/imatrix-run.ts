@@ -5,9 +5,11 @@ import path from 'node:path';
 import { type BackendChoice, chooseBackend } from '../../engine/backend.js';
 import { openModel } from '../../engine/evaluate.js';
 import { awaitJob, type ModelHandle, native } from '../../engine/native.js';
+import { GpuForward, type LinearInputTap } from '../../engine/webgpu/forward.js';
 import type { GpuKernels } from '../../engine/webgpu/index.js';
 import { ImatrixEntry, writeImatrix } from '../imatrix-writer.js';
 import { importModel } from '../model/import.js';
+import type { ModelDescription } from '../model/types.js';
 import { tokenizerForModel } from '../tokenizer/for-model.js';
 import { TextSource, describeTextSource, loadText } from './text-source.js';
 
@@ -19,7 +21,7 @@ export interface ImatrixRequest {
   out?: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-  /** where the Σx² are summed (default cpu); the forward pass always runs in the native engine */
+  /** where the forward pass runs and the Σx² are summed (default cpu) */
   backend?: BackendChoice;
   /** the backend in use, and why when it fell back to the CPU */
   onNotice?: (message: string) => void;
@@ -47,7 +49,7 @@ export async function computeImatrix(req: ImatrixRequest): Promise<ImatrixReport
     let r: SquareSums | undefined;
     if (selection.kernels) {
       try {
-        r = await gpuSquareSums(selection.kernels, handle, tokens, opts, req);
+        r = await gpuSquareSums(selection.kernels, desc, tokens, opts, req);
       } catch (e) {
         if (req.signal?.aborted) throw e;
         req.onNotice?.(`webgpu failed (${(e as Error).message}); falling back to the CPU`);
@@ -73,31 +75,51 @@ interface SquareSums {
   sums: Record<string, Float64Array>;
 }
 
-/** The native imatrix protocol with the Σx² on the GPU: per chunk, the CPU forward captures every
- *  linear layer's input and the GPU sums its squared columns (f32 per chunk, fp64 across chunks). */
+/** The native imatrix protocol on the GPU: per chunk, the forward pass runs there, and so do the
+ *  sums of each linear layer's squared input columns (f32 per chunk, fp64 across chunks). */
 async function gpuSquareSums(
-  kernels: GpuKernels, handle: ModelHandle, tokens: Int32Array,
-  o: { nCtx: number; threads: number; bos: number; addBos: boolean }, req: ImatrixRequest,
+  kernels: GpuKernels, desc: ModelDescription, tokens: Int32Array,
+  o: { nCtx: number; bos: number; addBos: boolean }, req: ImatrixRequest,
 ): Promise<SquareSums> {
   const nChunk = Math.floor(tokens.length / o.nCtx);
   if (o.nCtx < 2 || nChunk < 1) {
     throw new Error(`the calibration text has ${tokens.length} tokens, fewer than one context of ${o.nCtx}`);
   }
-  const sums: Record<string, Float64Array> = {};
-  const shared = new Map<string, string>();
-  for (let c = 0; c < nChunk; c++) {
-    if (req.signal?.aborted) throw new Error('cancelled');
-    const batch = tokens.slice(c * o.nCtx, (c + 1) * o.nCtx);
-    if (o.addBos && o.bos >= 0) batch[0] = o.bos;
-    for (const input of native().captureInputs(handle, batch, o.threads)) {
-      const [first, ...rest] = input.names;
-      sums[first] ??= new Float64Array(input.dim);
-      await kernels.columnSquareSums(sums[first], input.x, input.rows, input.dim);
-      for (const n of rest) shared.set(n, first);
+  const hp = desc.hparams;
+  const statsFloats = hp.nLayer * (2 * hp.nEmbd + hp.nHead * hp.headDim + hp.nFf);
+  const r = kernels.runner;
+  const fwd = await GpuForward.load(kernels, desc);
+  const stats = r.storage(statsFloats * 4);
+  try {
+    await kernels.prepareSquareSums();
+    const inputs: { names: string[]; offset: number; dim: number }[] = [];
+    const sums: Record<string, Float64Array> = {};
+    const checkCancel = () => {
+      if (req.signal?.aborted) throw new Error('cancelled');
+    };
+    for (let c = 0; c < nChunk; c++) {
+      checkCancel();
+      const batch = tokens.slice(c * o.nCtx, (c + 1) * o.nCtx);
+      if (o.addBos && o.bos >= 0) batch[0] = o.bos;
+      let offset = 0;
+      const tap: LinearInputTap = (enc, names, x, rows, dim) => {
+        if (c === 0) inputs.push({ names, offset, dim });
+        offset += dim;
+        return kernels.encodeSquareSums(enc, x, rows, dim, stats, offset - dim);
+      };
+      await fwd.forward(batch, batch.length, checkCancel, tap);
+      const data = new Float32Array(await r.readback(r.device.createCommandEncoder(), stats, statsFloats * 4));
+      for (const { names, offset: at, dim } of inputs) {
+        const s = (sums[names[0]] ??= new Float64Array(dim));
+        for (let i = 0; i < dim; i++) s[i] += data[at + i];
+      }
+      req.onProgress?.(c + 1, nChunk);
+      await new Promise((resolve) => setImmediate(resolve));  // let a cancel signal arrive between chunks
     }
-    req.onProgress?.(c + 1, nChunk);
-    await new Promise((resolve) => setImmediate(resolve));  // let a cancel signal arrive between chunks
+    for (const { names } of inputs) for (const n of names.slice(1)) sums[n] = sums[names[0]];
+    return { tokens: nChunk * o.nCtx, chunks: nChunk, sums };
+  } finally {
+    fwd.release();
+    stats.destroy();
   }
-  for (const [to, from] of shared) sums[to] = sums[from];
-  return { tokens: nChunk * o.nCtx, chunks: nChunk, sums };
 }

@@ -49,6 +49,13 @@ function expectShape(t: TensorRef, cols: number, rows: number): void {
   if (g.cols !== cols || g.rows !== rows) throw new Error(`tensor ${t.name} has shape [${g.cols}, ${g.rows}], expected [${cols}, ${rows}]`);
 }
 
+/**
+ * Sees each linear layer's input while a layer is recorded: the layers' names (q, k and v share
+ * one input, as gate and up do), and the input on the device, rows × dim. What it records into
+ * `enc` runs before the buffer is overwritten; it returns the buffers to destroy after that.
+ */
+export type LinearInputTap = (enc: GPUCommandEncoder, names: string[], x: GPUBuffer, rows: number, dim: number) => GPUBuffer[];
+
 export class GpuForward {
   private readonly linears: Linear[] = [];
   private readonly vectors: GPUBuffer[] = [];
@@ -166,10 +173,10 @@ export class GpuForward {
 
   /**
    * Logits (tokens − logitsFrom) × nVocab for positions logitsFrom.. of `tokens`, evaluated from an
-   * empty cache at positions 0..n-1. Each layer is submitted and waited for in turn, and
-   * `checkCancel` runs between layers and may throw.
+   * empty cache at positions 0..n-1 (none when logitsFrom = n). Each layer is submitted and waited
+   * for in turn, and `checkCancel` runs between layers and may throw.
    */
-  async forward(tokens: Int32Array, logitsFrom: number, checkCancel?: () => void): Promise<Float32Array> {
+  async forward(tokens: Int32Array, logitsFrom: number, checkCancel?: () => void, tap?: LinearInputTap): Promise<Float32Array> {
     if (this.linears.length === 0) throw new Error('the model was released');
     const hp = this.desc.hparams;
     const n = tokens.length;
@@ -212,7 +219,11 @@ export class GpuForward {
       for (const L of this.layers) {
         checkCancel?.();
         await run((enc) => {
+          const input = (names: Linear[], buf: GPUBuffer, dim: number) => {
+            if (tap) temps.push(...tap(enc, names.map((l) => l.name), buf, n, dim));
+          };
           ops.rmsNorm(enc, temps, x, L.attnNorm, xn, n, E, hp.rmsEps);
+          input([L.wq, L.wk, L.wv], xn, E);
           temps.push(...L.wq.mm.encode(enc, xn, q, n), ...L.wk.mm.encode(enc, xn, k, n), ...L.wv.mm.encode(enc, xn, v, n));
           if (L.bq) ops.addBias(enc, temps, q, L.bq, n, qd);
           if (L.bk) ops.addBias(enc, temps, k, L.bk, n, kvd);
@@ -224,11 +235,14 @@ export class GpuForward {
           ops.rope(enc, temps, qr, table, n, hp.nHead, ropeParams);
           ops.rope(enc, temps, kr, table, n, hp.nHeadKv, ropeParams);
           ops.attention(enc, temps, qr, kr, v, attn, n, hp);
+          input([L.wo], attn, qd);
           temps.push(...L.wo.mm.encode(enc, attn, x, n, true));
 
           ops.rmsNorm(enc, temps, x, L.ffnNorm, xn, n, E, hp.rmsEps);
+          input([L.gate, L.up], xn, E);
           temps.push(...L.gate.mm.encode(enc, xn, gate, n), ...L.up.mm.encode(enc, xn, up, n));
           ops.swiglu(enc, temps, gate, up, n * hp.nFf);
+          input([L.down], gate, hp.nFf);
           temps.push(...L.down.mm.encode(enc, gate, x, n, true));
         });
       }

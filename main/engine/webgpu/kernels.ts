@@ -129,17 +129,30 @@ export class GpuKernels {
     if (x.length !== tokens * cols) throw new Error(`sumsq: activations hold ${x.length} values, not ${tokens} × ${cols}`);
     if (tokens === 0 || cols === 0) return tokens;
     const r = this.runner;
-    const p = await r.pipeline('sumsq', () => shaderFile('sumsq'));
+    await this.prepareSquareSums();
     const xbuf = r.storage(x);
     const out = r.storage(cols * 4);
-    const params = r.uniform([tokens, cols, 0, 0]);
     const enc = r.device.createCommandEncoder();
-    if (Math.ceil(cols / WG) > 65535) throw new Error(`sumsq: ${cols} columns is too many`);
-    r.dispatch(enc, p, r.bind(p, [xbuf, out, params]), Math.ceil(cols / WG));
+    const temps = this.encodeSquareSums(enc, xbuf, tokens, cols, out, 0);
     const data = new Float32Array(await r.readback(enc, out, cols * 4));
-    for (const b of [xbuf, out, params]) b.destroy();
+    for (const b of [xbuf, out, ...temps]) b.destroy();
     for (let c = 0; c < cols; c++) sums[c] += data[c];
     return tokens;
+  }
+
+  /** Compiles the Σx² kernel (before encodeSquareSums). */
+  async prepareSquareSums(): Promise<void> {
+    await this.runner.pipeline('sumsq', () => shaderFile('sumsq'));
+  }
+
+  /** Records out[offset + c] = Σ_t x_tc² (f32) on device buffers; returns the uniforms to destroy once it has run. */
+  encodeSquareSums(enc: GPUCommandEncoder, x: GPUBuffer, tokens: number, cols: number, out: GPUBuffer, offset: number): GPUBuffer[] {
+    const r = this.runner;
+    const p = r.cached('sumsq');
+    if (Math.ceil(cols / WG) > 65535) throw new Error(`sumsq: ${cols} columns is too many`);
+    const params = r.uniform([tokens, cols, offset, 0]);
+    r.dispatch(enc, p, r.bind(p, [x, out, params]), Math.ceil(cols / WG));
+    return [params];
   }
 
   /** h (cols × cols, fp64) += XᵀX for X tokens × cols. The GPU sums slices of `slice` tokens in f32 into an f32
