@@ -27,11 +27,12 @@ export interface CalibrationRequest {
   params: CalibrationParams;
 }
 
-/** GPTQ's knobs; the defaults are the reference implementation's. */
+/** GPTQ's knobs; the defaults are the reference implementation's, but for the lazy-update block. */
 export interface GptqParams {
   /** λ: λ·mean(diag H) is added to H's diagonal (raised automatically while H is not positive definite) */
   damp: number;
-  /** columns per lazy-update block */
+  /** columns per lazy-update block: only the order of the float operations depends on it (the
+   *  reference takes 128; 256 runs about 10% faster on 4096-wide layers here, `npm run bench:gptq`) */
   blockSize: number;
   /** quantize whole ggml blocks in order of decreasing diag(H) (see native/src/core/gptq/gptq.cpp) */
   actOrder: boolean;
@@ -40,7 +41,7 @@ export interface GptqParams {
   qepAlpha: number;
 }
 
-export const GPTQ_DEFAULTS: GptqParams = { damp: 0.01, blockSize: 128, actOrder: false, qep: false, qepAlpha: 0.5 };
+export const GPTQ_DEFAULTS: GptqParams = { damp: 0.01, blockSize: 256, actOrder: false, qep: false, qepAlpha: 0.5 };
 
 export interface PresetRequest {
   model: string;

@@ -4,10 +4,11 @@
 // after it in every row: a multiply and an add each) + (2/3)·cols³ (the Cholesky and the triangular
 // inverse that give chol(H⁻¹)). Ours factors without the inverse (gptq.cpp), so it does (1/3)·cols³
 // less than it is credited with: the rate is the reference's work per our second. The GEMM rate is
-// our f32 GEMM on the lazy-update shape (rows × cols × 128). The fp64
+// our f32 GEMM on the lazy-update shape (rows × cols × the lazy block, GPTQ_DEFAULTS.blockSize). The fp64
 // A·Bᵀ rate (Cholesky, Hessian) and the load average are printed too: on a shared box they explain a lot.
 import os from 'node:os';
 
+import { GPTQ_DEFAULTS } from '../../main/core/quantize-preset.js';
 import { native } from '../../main/engine/native.js';
 import { seededNormal } from '../helpers/random.js';
 import { writeBenchResult } from './bench-util.js';
@@ -23,6 +24,7 @@ const types = opt('--types', 'Q4_0,Q4_K').split(',');
 const threads = Number(opt('--threads', String(os.availableParallelism())));
 const tokens = Number(opt('--tokens', '1024'));
 const runs = Number(opt('--runs', '3'));
+const blockSize = GPTQ_DEFAULTS.blockSize;
 const n = native();
 
 /** Correlated synthetic activations: a rank-16 shared part plus noise, column scales spread over 10×. */
@@ -45,7 +47,7 @@ const results: object[] = [];
 for (const [rows, cols] of shapes) {
   // our GEMM on the lazy-update shape, preallocated operands, median of 3; measured again after each
   // GPTQ run and averaged with the previous reading, since the machine's load drifts
-  let gemmBefore = n.linalgRate('sgemm', rows, cols, 128, threads, 3);
+  let gemmBefore = n.linalgRate('sgemm', rows, cols, blockSize, threads, 3);
   const dgemmGflops = n.linalgRate('dgemmNt', 2048, 2048, 256, threads, 3);
   const X = activations(tokens, cols, 7);
   const H = new Float64Array(cols * cols);
@@ -59,13 +61,13 @@ for (const [rows, cols] of shapes) {
     const timed = [];
     for (let i = 0; i < runs; i++) {
       t = performance.now();
-      const g = n.gptqQuantize({ type, weights: W, rows, cols, hessian: H, samples: tokens, threads, measure: false });
+      const g = n.gptqQuantize({ type, weights: W, rows, cols, hessian: H, samples: tokens, threads, measure: false, blockSize });
       timed.push({ g, wall: (performance.now() - t) / 1000 });
     }
     const firstSeconds = timed[0].g.seconds;
     timed.sort((a, b) => a.g.seconds - b.g.seconds);
     const { g, wall } = timed[Math.floor(timed.length / 2)];
-    const gemmAfter = n.linalgRate('sgemm', rows, cols, 128, threads, 3);
+    const gemmAfter = n.linalgRate('sgemm', rows, cols, blockSize, threads, 3);
     const gemmGflops = (gemmBefore + gemmAfter) / 2;
     gemmBefore = gemmAfter;
     const flops = rows * cols * cols + (2 / 3) * cols ** 3;

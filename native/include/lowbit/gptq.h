@@ -21,7 +21,7 @@ struct QepOptions {
 };
 
 struct GptqOptions {
-  int64_t block = 128;      // columns per lazy-update block (rounded to whole ggml blocks when needed)
+  int64_t block = 256;      // columns per lazy-update block (rounded to whole ggml blocks when needed); the reference's is 128
   double damp = 0.01;       // λ: λ·mean(diag H) is added to the diagonal
   double damp_step = 0.01;  // added to λ when the Cholesky factorisation fails
   int max_tries = 20;
