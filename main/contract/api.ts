@@ -47,13 +47,17 @@ export interface ModelSummary {
   tensors: TensorRow[];
 }
 
+/** Where an evaluation's forward passes run (the CLI's --backend): a missing GPU backend falls back to the CPU. */
+export const BACKEND_CHOICES = ['cpu', 'webgpu', 'cuda', 'auto'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
 /** Long work the studio starts; every kind reports stage, progress, ETA and log lines, and can be cancelled. */
 export type JobSpec =
   | { kind: 'calibrate'; projectId: number; model: string; paths: string[]; sequences: number; length: number; seed: number }
   | { kind: 'sensitivity'; projectId: number; model: string; textSetId: number; types: string[] }
   /** exactly one of type (a llama.cpp type or mix) and planId (a saved plan, savePlan) */
   | { kind: 'quantize'; projectId: number; model: string; type: string | null; planId?: number | null; method: 'rtn' | 'gptq'; out: string; textSetId: number | null }
-  | { kind: 'evaluate'; projectId: number; model: string; reference: string | null; text: string; nCtx: number };
+  | { kind: 'evaluate'; projectId: number; model: string; reference: string | null; text: string; nCtx: number; backend?: BackendChoice };
 
 export type JobKind = JobSpec['kind'];
 export const JOB_KINDS: readonly JobKind[] = ['calibrate', 'sensitivity', 'quantize', 'evaluate'];

@@ -1,6 +1,6 @@
 // Input validation for every API call, shared by the Electron IPC handlers and the web server:
 // arguments from the renderer are untrusted.
-import { JOB_KINDS, STUDIO_METHODS, StudioMethod } from './api.js';
+import { BACKEND_CHOICES, JOB_KINDS, STUDIO_METHODS, StudioMethod } from './api.js';
 
 export class InvalidRequestError extends Error {
   constructor(message: string) {
@@ -56,6 +56,7 @@ const JOB_FIELDS: Record<string, Record<string, [string, Check]>> = {
     reference: ['a reference model path or null', (v) => v === null || isPath(v)],
     text: ['an evaluation text path (FILE or FILE@START:END)', isPath],
     nCtx: ['a context length of 8–131072', intIn(8, 131_072)],
+    backend: [`one of ${BACKEND_CHOICES.join(', ')}, or absent`, (v) => v === undefined || (BACKEND_CHOICES as readonly unknown[]).includes(v)],
   },
 };
 

@@ -1,11 +1,11 @@
 // Backend choice for evaluation and calibration: `cpu`, `webgpu`, `cuda` or `auto`. A backend that
 // is missing, failing, or has no implementation of the task falls back to the CPU, and the
 // selection carries a message saying which backend runs and why.
+import { BACKEND_CHOICES, type BackendChoice } from '../contract/api.js';
 import { type CudaInfo, native } from './native.js';
 import { type GpuKernels, webgpuKernels } from './webgpu/index.js';
 
-export const BACKEND_CHOICES = ['cpu', 'webgpu', 'cuda', 'auto'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKEND_CHOICES, type BackendChoice };
 export type BackendName = 'cpu' | 'webgpu' | 'cuda';
 
 /** What the backend would run: an evaluation (forward passes and scores) or calibration statistics. */
@@ -20,8 +20,8 @@ export interface BackendSelection {
 }
 
 // What each GPU backend implements today (null: implemented; a string: why it falls back).
-//   evaluation   webgpu: every linear layer on the GPU (webgpu/forward.ts); norms, RoPE and attention on the host
-//   calibration  webgpu: the CPU forward captures the layer inputs; the GPU sums their squares
+//   evaluation   webgpu: the whole forward pass on the GPU (webgpu/forward.ts)
+//   calibration  webgpu: the same forward pass, and the sums of the linear layers' squared inputs (imatrix)
 const WEBGPU_TASKS: Record<BackendTask, string | null> = {
   evaluation: null,
   calibration: null,

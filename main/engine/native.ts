@@ -193,13 +193,6 @@ export interface NativeGptqResult {
 }
 
 /** The input of linear layers for one sequence: rows × dim, multiplied by the weights named. */
-export interface NativeCapturedInput {
-  names: string[];
-  rows: number;
-  dim: number;
-  x: Float32Array;
-}
-
 /** Whether the engine links native/src/cuda (LOWBIT_CUDA=ON builds) and which device the CUDA runtime finds. */
 export interface CudaInfo {
   built: boolean;
@@ -231,8 +224,6 @@ export interface NativeBinding {
   linalgRate(kind: 'sgemm' | 'dgemmNt' | 'syrk', m: number, n: number, k: number, threads?: number, runs?: number): number;
   gptqCodecProbe(type: string, fitValues: Float32Array, importance: Float32Array, targets: Float32Array, refit: boolean): { data: Uint8Array; codes: Int32Array; values: Float32Array; refitted: number };
   imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;
-  /** the input of every linear layer for one sequence from an empty cache (synchronous) */
-  captureInputs(model: ModelHandle, tokens: Int32Array, threads: number): NativeCapturedInput[];
   openModel(description: { hparams: object; tensors: object[] }): ModelHandle;
   closeModel(model: ModelHandle): void;
   logits(model: ModelHandle, tokens: Int32Array, threads: number): Float32Array;

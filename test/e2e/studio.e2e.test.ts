@@ -212,8 +212,11 @@ describe('studio in the browser (web mode)', { skip }, () => {
     await nav('Results');
     await page.locator('#eval-text').fill(`${text}@300000:340000`);
     await page.getByLabel('Context').fill('128');
+    await page.getByLabel('Backend').selectOption('auto');
     await page.getByRole('button', { name: 'Evaluate all' }).click();
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=results] tbody tr')].every((r) => /\d+\.\d{4}/.test(r.children[5]?.textContent ?? '')), null, { timeout: 60_000 });
+    const logs = await page.locator('[data-testid=job-log]').allTextContents();
+    assert.ok(logs.some((l) => /backend: auto chose (cpu|webgpu)/.test(l)), `the evaluation's log names its backend: ${logs.join(' | ')}`);
     const evals = store.runs({}).filter((r) => r.kind === 'eval' && r.status === 'done');
     assert.equal(evals.length, 2);
     const body = await page.getByTestId('results').innerText();

@@ -83,9 +83,13 @@ describe('studio service on stories260K', { skip: skipNoShared }, () => {
     assert.ok(qj.runId && q4.runId);
     assert.equal(store.run(qj.runId!)!.project_id, p.id, 'the quantize run joins the project');
 
-    const ev = await finish(await api.startJob({ kind: 'evaluate', projectId: p.id, model: out, reference: model, text: `${text}@300000:340000`, nCtx: 128 }));
+    const evalSpec = { kind: 'evaluate', projectId: p.id, model: out, reference: model, text: `${text}@300000:340000`, nCtx: 128 } as const;
+    assert.throws(() => validateCall('startJob', [{ ...evalSpec, backend: 'gpu' }]), /"backend" one of cpu, webgpu, cuda, auto, or absent/);
+    // cuda runs no evaluation (no CUDA forward pass), on any machine: the job falls back and its log says why
+    const ev = await finish(await api.startJob({ ...evalSpec, backend: 'cuda' }));
     const r = ev.result as { ppl: number; meanKl: number; top1Agreement: number };
     assert.ok(r.ppl > 1 && r.meanKl > 0 && r.meanKl < 0.05 && r.top1Agreement > 0.9, JSON.stringify(r));
+    assert.ok(ev.log.some((l) => / backend: cpu — cuda unavailable: .*falling back to the CPU$/.test(l)), ev.log.join('\n'));
 
     const cmp = await api.compareRuns(qj.runId!, q4.runId!);
     const row = cmp.find((c) => c.tensor === 'blk.0.attn_q.weight')!;

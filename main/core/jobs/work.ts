@@ -111,7 +111,7 @@ function evaluate(store: Store, s: Spec<'evaluate'>): JobWork {
     try {
       const r = await runEvaluation({
         model: s.model, text: parseTextSource(s.text), nCtx: s.nCtx, reference: s.reference ?? undefined, threads: defaultThreads(),
-        store, projectId: s.projectId, signal: ctx.signal,
+        store, projectId: s.projectId, signal: ctx.signal, backend: s.backend ?? 'cpu', onNotice: (m) => ctx.log(m),
         onProgress: (d, t, stage) => {
           ctx.stage(stage);
           ctx.progress(d, t);

@@ -58,7 +58,6 @@ export type LinearInputTap = (enc: GPUCommandEncoder, names: string[], x: GPUBuf
 
 export class GpuForward {
   private readonly linears: Linear[] = [];
-  private readonly vectors: GPUBuffer[] = [];
 
   private constructor(
     private readonly kernels: GpuKernels,
@@ -68,11 +67,11 @@ export class GpuForward {
     private readonly layers: Layer[],
     private readonly outputNorm: GPUBuffer,
     private readonly output: Linear,
-    vectors: GPUBuffer[],
+    /** norm weights and biases */
+    private readonly vectors: GPUBuffer[],
   ) {
     for (const L of layers) this.linears.push(L.wq, L.wk, L.wv, L.wo, L.gate, L.up, L.down);
     this.linears.push(output);
-    this.vectors.push(...vectors);
   }
 
   /** Reads the model's weights and uploads them (all but the token embeddings) to the GPU. */

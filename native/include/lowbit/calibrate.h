@@ -28,17 +28,6 @@ struct ImatrixResult {
   int64_t chunks = 0;
 };
 
-// The input of every linear layer for one sequence evaluated from an empty cache (for calibration
-// statistics computed elsewhere, e.g. on a GPU). One entry per distinct input: q/k/v share one.
-struct CapturedInput {
-  std::vector<std::string> names;  // the weights that multiply this input
-  int64_t rows = 0;                // tokens
-  int64_t dim = 0;
-  std::vector<float> x;            // rows × dim
-};
-
-std::vector<CapturedInput> capture_inputs(const Model& model, const std::vector<int32_t>& tokens, int threads);
-
 // Evaluates the tokens in chunks of n_ctx (first token of each chunk replaced by BOS, as
 // llama-imatrix does) and accumulates x² of every linear layer's input in double.
 ImatrixResult collect_imatrix(const Model& model, const std::vector<int32_t>& tokens, const ImatrixOptions& options);

@@ -304,42 +304,12 @@ Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
       });
 }
 
-// captureInputs(handle, tokens, threads) -> [{ names, rows, dim, x: Float32Array }]: the input of every
-// linear layer for one sequence from an empty cache (synchronous; keep the sequence short).
-Napi::Value CaptureInputs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ModelPtr model = handle(info[0]);
-  const std::vector<int32_t> tokens = tokens_arg(info[1]);
-  const int threads = info[2].IsNumber() ? std::max(1, info[2].As<Napi::Number>().Int32Value()) : 1;
-  std::vector<CapturedInput> inputs;
-  try {
-    inputs = capture_inputs(*model, tokens, threads);
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, e.what());
-  }
-  Napi::Array out = Napi::Array::New(env, inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    Napi::Object o = Napi::Object::New(env);
-    Napi::Array names = Napi::Array::New(env, inputs[i].names.size());
-    for (size_t k = 0; k < inputs[i].names.size(); ++k) names.Set(static_cast<uint32_t>(k), inputs[i].names[k]);
-    o.Set("names", names);
-    o.Set("rows", static_cast<double>(inputs[i].rows));
-    o.Set("dim", static_cast<double>(inputs[i].dim));
-    auto x = Napi::Float32Array::New(env, inputs[i].x.size());
-    std::copy(inputs[i].x.begin(), inputs[i].x.end(), x.Data());
-    o.Set("x", x);
-    out.Set(static_cast<uint32_t>(i), o);
-  }
-  return out;
-}
-
 }  // namespace
 
 void InitEngine(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeSequential", Napi::Function::New(env, QuantizeSequential));
   exports.Set("sensitivity", Napi::Function::New(env, Sensitivity));
   exports.Set("imatrix", Napi::Function::New(env, Imatrix));
-  exports.Set("captureInputs", Napi::Function::New(env, CaptureInputs));
   exports.Set("openModel", Napi::Function::New(env, OpenModel));
   exports.Set("closeModel", Napi::Function::New(env, CloseModel));
   exports.Set("logits", Napi::Function::New(env, Logits));

@@ -39,35 +39,7 @@ class SquareSums : public ActivationObserver {
   std::map<std::string, std::string> shared_;  // tensor -> the tensor whose input it shares
 };
 
-class CaptureInputs : public ActivationObserver {
- public:
-  explicit CaptureInputs(std::vector<CapturedInput>& out) : out_(out) {}
-  void observe(const std::vector<const Weight*>& tensors, const float* x, int64_t n_tok, int64_t dim) override {
-    CapturedInput c;
-    for (const Weight* w : tensors) c.names.push_back(w->name);
-    c.rows = n_tok;
-    c.dim = dim;
-    c.x.assign(x, x + n_tok * dim);
-    out_.push_back(std::move(c));
-  }
-
- private:
-  std::vector<CapturedInput>& out_;
-};
-
 }  // namespace
-
-std::vector<CapturedInput> capture_inputs(const Model& model, const std::vector<int32_t>& tokens, int threads) {
-  const auto n = static_cast<int64_t>(tokens.size());
-  if (n < 1) throw std::runtime_error("capture_inputs: no tokens");
-  ThreadPool pool(threads);
-  Context ctx(model, n, pool);
-  std::vector<CapturedInput> out;
-  CaptureInputs capture(out);
-  ctx.set_observer(&capture);
-  ctx.forward(tokens.data(), n, n, nullptr);
-  return out;
-}
 
 ImatrixResult collect_imatrix(const Model& model, const std::vector<int32_t>& tokens, const ImatrixOptions& o) {
   const int64_t n_ctx = o.n_ctx;
