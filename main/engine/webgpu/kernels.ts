@@ -94,15 +94,11 @@ export class GpuKernels {
     const p = await r.pipeline(`matmul:${t.name}`, () => blockKernelSource('matmul', t));
     const wbuf = r.storage(w.subarray(0, need));
     const encode = (enc: GPUCommandEncoder, x: GPUBuffer, y: GPUBuffer, tokens: number, accumulate = false): GPUBuffer[] => {
-      const tileGroups = Math.ceil(tokens / 8);
-      if (tileGroups > 65535) throw new Error(`matmul: ${tokens} tokens is more than one dispatch takes (${65535 * 8})`);
-      const uniforms: GPUBuffer[] = [];
-      for (let row0 = 0; row0 < rows; row0 += 65535) {
-        const params = r.uniform([tokens, rows, cols, 0, row0, accumulate ? 1 : 0, 0, 0]);
-        uniforms.push(params);
-        r.dispatch(enc, p, r.bind(p, [wbuf, x, y, params]), Math.min(65535, rows - row0), tileGroups);
-      }
-      return uniforms;
+      const [rowTiles, tokenTiles] = [Math.ceil(rows / 64), Math.ceil(tokens / 64)];
+      if (rowTiles > 65535 || tokenTiles > 65535) throw new Error(`matmul: ${rows} rows × ${tokens} tokens is more than one dispatch takes`);
+      const params = r.uniform([tokens, rows, cols, accumulate ? 1 : 0]);
+      r.dispatch(enc, p, r.bind(p, [wbuf, x, y, params]), rowTiles, tokenTiles);
+      return [params];
     };
     return {
       rows,
