@@ -5,7 +5,7 @@ import { type GpuRunner, gridStride } from './runner.js';
 import { shaderFile } from './shaders.js';
 
 const WG = 64;
-const MAX_HEAD_DIM = 256; // shaders/attention.wgsl: 4 output dimensions per invocation
+const MAX_HEAD_DIM = 256; // shaders/attention.wgsl: each invocation holds a query and an output row
 const f = Math.fround;
 
 export interface RopeParams {
@@ -102,10 +102,10 @@ export class ForwardOps {
   /** out = causal softmax(q·kᵀ · scale)·v per head, for one chunk of `tokens` positions from 0. */
   attention(enc: GPUCommandEncoder, temps: GPUBuffer[], q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, out: GPUBuffer, tokens: number, s: AttentionShape): void {
     checkAttentionShape(s);
-    if (tokens > 65535) throw new Error(`the WebGPU attention takes at most 65535 positions, not ${tokens}`);
     const scale = f(1 / f(Math.sqrt(s.headDim)));
     const p = this.pipes.attention;
-    const params = this.uniform(temps, [tokens, s.nHead, s.nHeadKv, s.headDim, f32Word(scale), 0, 0, 0]);
-    this.r.dispatch(enc, p, this.r.bind(p, [q, k, v, out, params]), s.nHead, tokens);
+    const tileKeys = Math.floor(2048 / s.headDim);  // shaders/attention.wgsl: 2048 keys' and values' floats each
+    const params = this.uniform(temps, [tokens, s.nHead, s.nHeadKv, s.headDim, f32Word(scale), tileKeys, 0, 0]);
+    this.r.dispatch(enc, p, this.r.bind(p, [q, k, v, out, params]), s.nHead, Math.ceil(tokens / 64));
   }
 }
