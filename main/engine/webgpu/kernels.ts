@@ -101,8 +101,6 @@ export class GpuKernels {
       return [params];
     };
     return {
-      rows,
-      cols,
       encode,
       run: async (x: Float32Array, tokens: number) => {
         if (x.length !== tokens * cols) throw new Error(`matmul: activations hold ${x.length} values, not ${tokens} × ${cols}`);
@@ -185,8 +183,6 @@ export class GpuKernels {
 }
 
 export interface PreparedMatmul {
-  rows: number;
-  cols: number;
   /** Y = X·Wᵀ from host activations, back to the host. */
   run(x: Float32Array, tokens: number): Promise<Float32Array>;
   /** Records Y (+)= X·Wᵀ on device buffers into `enc`; returns the uniforms to destroy once it has run. */
