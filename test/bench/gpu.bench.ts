@@ -3,7 +3,7 @@
 //   node --import tsx test/bench/gpu.bench.ts [--quick | --large] [--threads N]
 // (SwiftShader is slow: the default sizes take about a minute there, --large several.)
 // CPU references: the evaluation product is native dequantize + our f32 GEMM (linalgSgemm), XᵀX is
-// native hessianAccumulate (fp64), GPTQ is native gptqQuantize. WebGPU runs wherever Dawn finds an
+// native hessianAccumulate (fp64), GPTQ is native gptqQuantize (WebGPU's GPTQ: Q4_0, main/engine/webgpu/gptq.ts). WebGPU runs wherever Dawn finds an
 // adapter (SwiftShader here: a CPU emulation, so ratios below 1 are expected); CUDA runs GPTQ when the
 // engine is built with LOWBIT_CUDA=ON and a device is found (the 4096×4096 H100 target is then timed
 // too); native/src/cuda also has lowbit-cuda-selftest for a GPU machine.
@@ -16,6 +16,7 @@ import { chooseBackend } from '../../main/engine/backend.js';
 import { evaluate } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
 import { evaluateWebGpu } from '../../main/engine/webgpu/evaluate.js';
+import { webgpuGptq } from '../../main/engine/webgpu/gptq.js';
 import { shaderType, webgpuKernels, type GpuKernels } from '../../main/engine/webgpu/index.js';
 import { hasShared, sharedPath } from '../helpers/shared.js';
 import { seededNormal } from '../helpers/random.js';
@@ -94,7 +95,7 @@ const [hTokens, hCols] = quick ? [128, 256] : large ? [512, 1024] : [256, 512];
   row('XᵀX accumulation', `${hTokens} tokens × ${hCols}`, cpu, gpu, 'CPU fp64; WebGPU f32 per 256-token slice, fp64 on the host');
 }
 
-// GPTQ (no WGSL GPTQ; CUDA's when a device is found)
+// GPTQ: the CPU's, WebGPU's (Q4_0: host factorization, GPU column loop and updates), CUDA's when a device is found
 const g = quick ? 512 : large ? 2048 : 1024;
 const normalised = (h: Float64Array, tokens: number) => h.map((v) => (v * 2) / tokens);
 {
@@ -105,7 +106,8 @@ const normalised = (h: Float64Array, tokens: number) => h.map((v) => (v * 2) / t
   const cpu = await median(() => void n.gptqQuantize({ type: 'Q4_0', weights: w, rows: g, cols: g, hessian: h, samples: 2 * g, threads, measure: false }), runs);
   const hn = normalised(h, 2 * g);
   const gpuCuda = onCuda ? await median(() => void n.cudaGptq({ type: 'Q4_0', weights: w, rows: g, cols: g, hessian: hn }), runs) : null;
-  row('GPTQ Q4_0', `${g}×${g}`, cpu, null, `no WebGPU GPTQ; CUDA: ${onCuda ? cudaInfo.device : cuda.message}`, gpuCuda);
+  const gpu = kernels ? await median(async () => void (await webgpuGptq(kernels!, { type: 'Q4_0', weights: w, rows: g, cols: g, hessian: h, threads })), runs) : null;
+  row('GPTQ Q4_0', `${g}×${g}`, cpu, gpu, `WebGPU: the factorization on the host; CUDA: ${onCuda ? cudaInfo.device : cuda.message}`, gpuCuda);
 }
 let cudaGptq4096: number | null = null;
 if (onCuda) {
