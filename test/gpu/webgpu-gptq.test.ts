@@ -1,4 +1,4 @@
-// GPTQ on WebGPU (Q4_0) against the native engine: its Hessian-weighted error is well below
+// GPTQ on WebGPU (Q4_0, Q8_0) against the native engine: its Hessian-weighted error is well below
 // round-to-nearest's and close to the CPU GPTQ's (which searches each block's scale with diag(H) as
 // importance where the GPU takes ggml's round-to-nearest scale); with H = I it is round-to-nearest.
 import assert from 'node:assert/strict';
@@ -17,24 +17,26 @@ describe('GPTQ on WebGPU', { skip }, () => {
   const cols = 288;  // four blocks of 64 columns and one of 32
   const W = seededNormal(rows * cols, 3);
 
-  it('lowers the Hessian-weighted error like the CPU GPTQ', async (t) => {
-    const H = xtx(correlatedActivations(512, cols, 21), 512, cols);
-    const gpu = await webgpuGptq(kernels!, { type: 'Q4_0', weights: W, rows, cols, hessian: H });
-    const cpu = native().gptqQuantize({ type: 'Q4_0', weights: W, rows, cols, hessian: H, measure: false });
-    const err = (data: Uint8Array) => native().weightedError('Q4_0', W, rows, cols, H, data);
-    const [g, c, rtn] = [err(gpu.data), err(cpu.data), err(native().quantize('Q4_0', W, rows, cols))];
-    t.diagnostic(`Hessian-weighted error: webgpu ${g.toPrecision(5)}, cpu ${c.toPrecision(5)}, round-to-nearest ${rtn.toPrecision(5)}`);
-    assert.ok(g < 0.8 * rtn, `webgpu GPTQ ${g} against round-to-nearest ${rtn}`);
-    assert.ok(g < 1.1 * c, `webgpu GPTQ ${g} against the CPU's ${c}`);
-  });
+  for (const type of ['Q4_0', 'Q8_0'] as const) {
+    it(`${type}: lowers the Hessian-weighted error like the CPU GPTQ`, async (t) => {
+      const H = xtx(correlatedActivations(512, cols, 21), 512, cols);
+      const gpu = await webgpuGptq(kernels!, { type, weights: W, rows, cols, hessian: H });
+      const cpu = native().gptqQuantize({ type, weights: W, rows, cols, hessian: H, measure: false });
+      const err = (data: Uint8Array) => native().weightedError(type, W, rows, cols, H, data);
+      const [g, c, rtn] = [err(gpu.data), err(cpu.data), err(native().quantize(type, W, rows, cols))];
+      t.diagnostic(`Hessian-weighted error: webgpu ${g.toPrecision(5)}, cpu ${c.toPrecision(5)}, round-to-nearest ${rtn.toPrecision(5)}`);
+      assert.ok(g < 0.8 * rtn, `webgpu GPTQ ${g} against round-to-nearest ${rtn}`);
+      assert.ok(g < 1.1 * c, `webgpu GPTQ ${g} against the CPU's ${c}`);
+    });
 
-  it('with H = I writes the round-to-nearest bytes', async () => {
-    const gpu = await webgpuGptq(kernels!, { type: 'Q4_0', weights: W, rows, cols, hessian: identity(cols), damp: 0 });
-    assert.deepEqual(gpu.data, native().quantize('Q4_0', W, rows, cols));
-  });
+    it(`${type}: with H = I writes the round-to-nearest bytes`, async () => {
+      const gpu = await webgpuGptq(kernels!, { type, weights: W, rows, cols, hessian: identity(cols), damp: 0 });
+      assert.deepEqual(gpu.data, native().quantize(type, W, rows, cols));
+    });
+  }
 
   it('rejects what it cannot do', async () => {
     await assert.rejects(webgpuGptq(kernels!, { type: 'Q4_0', weights: W, rows, cols: 100, hessian: identity(100) }), /not whole Q4_0 rows/);
-    await assert.rejects(webgpuGptq(kernels!, { type: 'Q8_0' as 'Q4_0', weights: W, rows, cols, hessian: identity(cols) }), /takes Q4_0, not Q8_0/);
+    await assert.rejects(webgpuGptq(kernels!, { type: 'Q4_K' as 'Q4_0', weights: W, rows, cols, hessian: identity(cols) }), /takes Q4_0 and Q8_0, not Q4_K/);
   });
 });

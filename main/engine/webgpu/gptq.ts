@@ -1,4 +1,4 @@
-// GPTQ on WebGPU for Q4_0 (the type the CUDA kernels also take): the host damps H and factors it
+// GPTQ on WebGPU for Q4_0 and Q8_0 (the types the CUDA kernels take): the host damps H and factors it
 // (the native fp64 Cholesky, in reverse index order as native/src/core/gptq/gptq.cpp does), the
 // GPU runs the column loop a block of 64 columns at a time (shaders/gptq_block.wgsl) and the lazy
 // update of the columns after each block (shaders/gptq_update.wgsl).
@@ -12,7 +12,7 @@ const DAMP_STEP = 0.01;
 const MAX_TRIES = 20;
 
 export interface WebGpuGptqRequest {
-  type: 'Q4_0';
+  type: 'Q4_0' | 'Q8_0';
   /** rows × cols, row-major */
   weights: Float32Array;
   rows: number;
@@ -59,8 +59,8 @@ function feedbackFactor(h: Float64Array, n: number, damp: number, threads: numbe
 
 export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Promise<WebGpuGptqResult> {
   const { rows, cols } = o;
-  if (o.type !== 'Q4_0') throw new Error(`WebGPU GPTQ takes Q4_0, not ${o.type as string}`);
-  if (!(rows > 0 && cols > 0 && cols % 32 === 0)) throw new Error(`WebGPU GPTQ: ${rows} × ${cols} is not whole Q4_0 rows`);
+  if (o.type !== 'Q4_0' && o.type !== 'Q8_0') throw new Error(`WebGPU GPTQ takes Q4_0 and Q8_0, not ${o.type as string}`);
+  if (!(rows > 0 && cols > 0 && cols % 32 === 0)) throw new Error(`WebGPU GPTQ: ${rows} × ${cols} is not whole ${o.type} rows`);
   if (o.weights.length !== rows * cols) throw new Error(`WebGPU GPTQ: ${o.weights.length} weights are not ${rows} × ${cols}`);
   if (o.hessian.length !== cols * cols) throw new Error(`WebGPU GPTQ: the Hessian holds ${o.hessian.length} values, not ${cols} × ${cols}`);
   const start = performance.now();
@@ -72,7 +72,8 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
   const r = kernels.runner;
   const block = await r.pipeline('gptq_block', () => [shaderFile('halfbits'), shaderFile('gptq_block')].join('\n'));
   const update = await r.pipeline('gptq_update', () => shaderFile('gptq_update'));
-  const bytes = rows * (cols / 32) * 18;
+  const q8 = o.type === 'Q8_0';
+  const bytes = rows * (cols / 32) * (q8 ? 34 : 18);
   const [wbuf, tbuf, sbuf, err, out] = [r.storage(w), r.storage(w), r.storage(s), r.storage(rows * BLOCK * 4), r.storage(bytes)];
   const uniforms: GPUBuffer[] = [];
   try {
@@ -80,7 +81,7 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
     const rowGroups = Math.ceil(rows / 64);
     for (let c0 = 0; c0 < cols; c0 += BLOCK) {
       const width = Math.min(BLOCK, cols - c0);
-      const bp = r.uniform([rows, cols, c0, width, gridStride(rowGroups, 64), 0, 0, 0]);
+      const bp = r.uniform([rows, cols, c0, width, gridStride(rowGroups, 64), q8 ? 1 : 0, 0, 0]);
       r.dispatch1d(enc, block, r.bind(block, [wbuf, tbuf, sbuf, err, out, bp]), rowGroups);
       uniforms.push(bp);
       const c1 = c0 + width;
