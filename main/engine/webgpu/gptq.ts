@@ -1,7 +1,8 @@
-// GPTQ on WebGPU for Q4_0 and Q8_0 (the types the CUDA kernels take): the host damps H and factors it
-// (the native fp64 Cholesky, in reverse index order as native/src/core/gptq/gptq.cpp does), the
-// GPU runs the column loop a block of 64 columns at a time (shaders/gptq_block.wgsl) and the lazy
-// update of the columns after each block (shaders/gptq_update.wgsl).
+// GPTQ on WebGPU for Q4_0 and Q8_0 (the types the CUDA kernels take), the CPU's method in f32 on
+// the device: the host damps H and factors it (the native fp64 Cholesky, in reverse index order as
+// native/src/core/gptq/gptq.cpp does), the GPU runs the column loop a block of 64 columns at a time
+// with the CPU's block fits (shaders/gptq_block.wgsl) and the lazy update of the columns after
+// each block (shaders/gptq_update.wgsl).
 import { native } from '../native.js';
 import type { GpuKernels } from './kernels.js';
 import { gridStride } from './runner.js';
@@ -66,7 +67,11 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
   const start = performance.now();
   const { s, damp } = feedbackFactor(o.hessian, cols, o.damp ?? 0.01, o.threads ?? 1);
   const w = Float32Array.from(o.weights);
-  for (let j = 0; j < cols; j++) if (o.hessian[j * cols + j] === 0) for (let r = 0; r < rows; r++) w[r * cols + j] = 0;
+  const importance = new Float32Array(cols);  // diag(H), 1 for dead inputs (whose weights are zeroed), as the CPU
+  for (let j = 0; j < cols; j++) {
+    importance[j] = o.hessian[j * cols + j] || 1;
+    if (o.hessian[j * cols + j] === 0) for (let r = 0; r < rows; r++) w[r * cols + j] = 0;
+  }
   const factorSeconds = (performance.now() - start) / 1000;
 
   const r = kernels.runner;
@@ -74,7 +79,7 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
   const update = await r.pipeline('gptq_update', () => shaderFile('gptq_update'));
   const q8 = o.type === 'Q8_0';
   const bytes = rows * (cols / 32) * (q8 ? 34 : 18);
-  const [wbuf, tbuf, sbuf, err, out] = [r.storage(w), r.storage(w), r.storage(s), r.storage(rows * BLOCK * 4), r.storage(bytes)];
+  const [wbuf, tbuf, sbuf, err, out, imp] = [r.storage(w), r.storage(w), r.storage(s), r.storage(rows * BLOCK * 4), r.storage(bytes), r.storage(importance)];
   const uniforms: GPUBuffer[] = [];
   try {
     const enc = r.device.createCommandEncoder();
@@ -82,7 +87,7 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
     for (let c0 = 0; c0 < cols; c0 += BLOCK) {
       const width = Math.min(BLOCK, cols - c0);
       const bp = r.uniform([rows, cols, c0, width, gridStride(rowGroups, 64), q8 ? 1 : 0, 0, 0]);
-      r.dispatch1d(enc, block, r.bind(block, [wbuf, tbuf, sbuf, err, out, bp]), rowGroups);
+      r.dispatch1d(enc, block, r.bind(block, [wbuf, tbuf, sbuf, err, out, bp, imp]), rowGroups);
       uniforms.push(bp);
       const c1 = c0 + width;
       if (c1 >= cols) continue;
@@ -93,6 +98,6 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
     const data = new Uint8Array(await r.readback(enc, out, bytes));
     return { data, damp, seconds: (performance.now() - start) / 1000, factorSeconds };
   } finally {
-    for (const b of [wbuf, tbuf, sbuf, err, out, ...uniforms]) b.destroy();
+    for (const b of [wbuf, tbuf, sbuf, err, out, imp, ...uniforms]) b.destroy();
   }
 }
