@@ -17,10 +17,6 @@ struct Params { rows: u32, cols: u32, c0: u32, width: u32, stride: u32, q8: u32,
 @group(0) @binding(5) var<uniform> params: Params;
 @group(0) @binding(6) var<storage, read> importance: array<f32>;  // diag(H), per column
 
-fn put_u8(off: u32, v: u32) {
-  atomicOr(&qout[off >> 2u], (v & 0xffu) << ((off & 3u) * 8u));
-}
-
 // ggml's make_qx_quants(32, 8, x, L, 1, w) with w = importance · √(σ² + x²), σ² = mean x² of the
 // block (native/src/core/formats/q_legacy.cpp, search.cpp), in plain f32: the Q4_0 scale, and the
 // inverse scale whose codes it keeps.
@@ -123,8 +119,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var k = i + 1u; k < params.width; k = k + 1u) { x[k] = x[k] + dl * s[(c0 + i) * cols + c0 + k]; }
     if (e == 31u) {
       let o = (r * (cols / 32u) + (c0 + i) / 32u) * select(18u, 34u, q8);
-      put_u8(o, dbits);
-      put_u8(o + 1u, dbits >> 8u);
+      put_u16(o, dbits);
       if (q8) {
         for (var j = 0u; j < 32u; j = j + 1u) { put_u8(o + 2u + j, u32(codes[j])); }
       } else {

@@ -1,6 +1,6 @@
 // Round-to-nearest quantize (llama.cpp's reference quantizers, no importance), one invocation per
 // block, writing the same bytes as the C++ (native/src/core/formats/q_legacy.cpp, float_types.cpp).
-// The loader adds halfbits/softfloat/guarded and `fn quant(x0, o)` for the type, and BLOCK_SIZE.
+// The loader adds halfbits/softfloat/guarded/bytes_out and `fn quant(x0, o)` for the type, and BLOCK_SIZE.
 struct Params { nblocks: u32, zero: u32, row_stride: u32, pad: u32 }
 
 @group(0) @binding(0) var<storage, read> xs: array<f32>;
@@ -8,15 +8,6 @@ struct Params { nblocks: u32, zero: u32, row_stride: u32, pad: u32 }
 @group(0) @binding(2) var<uniform> params: Params;
 // one bit per block that the host must quantize again (guarded.wgsl)
 @group(0) @binding(3) var<storage, read_write> redo: array<atomic<u32>>;
-
-fn put_u8(off: u32, v: u32) {
-  atomicOr(&qout[off >> 2u], (v & 0xffu) << ((off & 3u) * 8u));
-}
-
-fn put_u16(off: u32, v: u32) {
-  put_u8(off, v);
-  put_u8(off + 1u, v >> 8u);
-}
 
 fn q_F16(x0: u32, o: u32) { put_u16(o, f32_to_f16_bits(xs[x0])); }
 fn q_BF16(x0: u32, o: u32) { put_u16(o, f32_to_bf16_bits(xs[x0])); }

@@ -91,7 +91,7 @@ async function gpuSquareSums(
   const fwd = await GpuForward.load(kernels, desc);
   const stats = r.storage(statsFloats * 4);
   try {
-    await kernels.prepareSquareSums();
+    const squareSums = await kernels.squareSums();
     const inputs: { names: string[]; offset: number; dim: number }[] = [];
     const sums: Record<string, Float64Array> = {};
     const checkCancel = () => {
@@ -105,7 +105,7 @@ async function gpuSquareSums(
       const tap: LinearInputTap = (enc, names, x, rows, dim) => {
         if (c === 0) inputs.push({ names, offset, dim });
         offset += dim;
-        return kernels.encodeSquareSums(enc, x, rows, dim, stats, offset - dim);
+        return squareSums(enc, x, rows, dim, stats, offset - dim);
       };
       await fwd.forward(batch, batch.length, checkCancel, tap);
       const data = new Float32Array(await r.readback(r.device.createCommandEncoder(), stats, statsFloats * 4));

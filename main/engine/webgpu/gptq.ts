@@ -34,17 +34,16 @@ export interface WebGpuGptqResult {
 }
 
 /**
- * S with S[k][p] = R[k][p] / R[p][p] for k ≤ p, R the upper factor with R·Rᵀ = H + λ·mean(diag H)·I:
- * the lower Cholesky factor of H with its indices reversed. Dead inputs (H_jj = 0) get H_jj = 1.
+ * S with S[k][p] = R[k][p] / R[p][p] for k ≤ p, R the upper factor with R·Rᵀ = H + λ·mean(diag)·I,
+ * H's diagonal replaced by `diag`: the lower Cholesky factor of that with its indices reversed.
  */
-function feedbackFactor(h: Float64Array, n: number, damp: number, threads: number): { s: Float32Array; damp: number } {
+function feedbackFactor(h: Float64Array, diag: Float64Array, n: number, damp: number, threads: number): { s: Float32Array; damp: number } {
   const reversed = new Float64Array(n * n);
-  let mean = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) reversed[(n - 1 - i) * n + (n - 1 - j)] = h[i * n + j];
-    if (h[i * n + i] === 0) reversed[(n - 1 - i) * n + (n - 1 - i)] = 1;
-    mean += reversed[(n - 1 - i) * n + (n - 1 - i)] / n;
+    reversed[(n - 1 - i) * n + (n - 1 - i)] = diag[i];
   }
+  const mean = diag.reduce((a, b) => a + b, 0) / n;
   for (let attempt = 0; attempt < MAX_TRIES; attempt++, damp += DAMP_STEP) {
     const l = native().linalgFactor(reversed, n, 'cholesky', damp * mean, threads);
     if (!l) continue;
@@ -65,17 +64,19 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
   if (o.weights.length !== rows * cols) throw new Error(`WebGPU GPTQ: ${o.weights.length} weights are not ${rows} × ${cols}`);
   if (o.hessian.length !== cols * cols) throw new Error(`WebGPU GPTQ: the Hessian holds ${o.hessian.length} values, not ${cols} × ${cols}`);
   const start = performance.now();
-  const { s, damp } = feedbackFactor(o.hessian, cols, o.damp ?? 0.01, o.threads ?? 1);
+  // diag(H), with 1 for dead inputs (H_jj = 0), whose weights are zeroed, as the CPU does
+  const diag = new Float64Array(cols);
   const w = Float32Array.from(o.weights);
-  const importance = new Float32Array(cols);  // diag(H), 1 for dead inputs (whose weights are zeroed), as the CPU
   for (let j = 0; j < cols; j++) {
-    importance[j] = o.hessian[j * cols + j] || 1;
+    diag[j] = o.hessian[j * cols + j] || 1;
     if (o.hessian[j * cols + j] === 0) for (let r = 0; r < rows; r++) w[r * cols + j] = 0;
   }
+  const { s, damp } = feedbackFactor(o.hessian, diag, cols, o.damp ?? 0.01, o.threads ?? 1);
+  const importance = Float32Array.from(diag);
   const factorSeconds = (performance.now() - start) / 1000;
 
   const r = kernels.runner;
-  const block = await r.pipeline('gptq_block', () => [shaderFile('halfbits'), shaderFile('gptq_block')].join('\n'));
+  const block = await r.pipeline('gptq_block', () => [shaderFile('halfbits'), shaderFile('bytes_out'), shaderFile('gptq_block')].join('\n'));
   const update = await r.pipeline('gptq_update', () => shaderFile('gptq_update'));
   const q8 = o.type === 'Q8_0';
   const bytes = rows * (cols / 32) * (q8 ? 34 : 18);

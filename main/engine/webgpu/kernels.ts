@@ -117,36 +117,16 @@ export class GpuKernels {
     };
   }
 
-  /** sums (cols, fp64) += Σ_t x_tc² for X tokens × cols (f32 per call, fp64 across calls). Returns tokens. */
-  async columnSquareSums(sums: Float64Array, x: Float32Array, tokens: number, cols: number): Promise<number> {
-    if (sums.length !== cols) throw new Error(`sumsq: ${sums.length} sums for ${cols} columns`);
-    if (x.length !== tokens * cols) throw new Error(`sumsq: activations hold ${x.length} values, not ${tokens} × ${cols}`);
-    if (tokens === 0 || cols === 0) return tokens;
+  /** Compiles the Σx² kernel and returns what records it on device buffers (importance matrices). */
+  async squareSums(): Promise<EncodeSquareSums> {
     const r = this.runner;
-    await this.prepareSquareSums();
-    const xbuf = r.storage(x);
-    const out = r.storage(cols * 4);
-    const enc = r.device.createCommandEncoder();
-    const temps = this.encodeSquareSums(enc, xbuf, tokens, cols, out, 0);
-    const data = new Float32Array(await r.readback(enc, out, cols * 4));
-    for (const b of [xbuf, out, ...temps]) b.destroy();
-    for (let c = 0; c < cols; c++) sums[c] += data[c];
-    return tokens;
-  }
-
-  /** Compiles the Σx² kernel (before encodeSquareSums). */
-  async prepareSquareSums(): Promise<void> {
-    await this.runner.pipeline('sumsq', () => shaderFile('sumsq'));
-  }
-
-  /** Records out[offset + c] = Σ_t x_tc² (f32) on device buffers; returns the uniforms to destroy once it has run. */
-  encodeSquareSums(enc: GPUCommandEncoder, x: GPUBuffer, tokens: number, cols: number, out: GPUBuffer, offset: number): GPUBuffer[] {
-    const r = this.runner;
-    const p = r.cached('sumsq');
-    if (Math.ceil(cols / WG) > 65535) throw new Error(`sumsq: ${cols} columns is too many`);
-    const params = r.uniform([tokens, cols, offset, 0]);
-    r.dispatch(enc, p, r.bind(p, [x, out, params]), Math.ceil(cols / WG));
-    return [params];
+    const p = await r.pipeline('sumsq', () => shaderFile('sumsq'));
+    return (enc, x, tokens, cols, out, offset) => {
+      if (Math.ceil(cols / WG) > 65535) throw new Error(`sumsq: ${cols} columns is too many`);
+      const params = r.uniform([tokens, cols, offset, 0]);
+      r.dispatch(enc, p, r.bind(p, [x, out, params]), Math.ceil(cols / WG));
+      return [params];
+    };
   }
 
   /** h (cols × cols, fp64) += XᵀX for X tokens × cols. The GPU sums slices of `slice` tokens in f32 into an f32
@@ -181,6 +161,9 @@ export class GpuKernels {
     return tokens;
   }
 }
+
+/** Records out[offset + c] = Σ_t x_tc² (f32) for X tokens × cols; returns the uniforms to destroy once it has run. */
+export type EncodeSquareSums = (enc: GPUCommandEncoder, x: GPUBuffer, tokens: number, cols: number, out: GPUBuffer, offset: number) => GPUBuffer[];
 
 export interface PreparedMatmul {
   /** Y = X·Wᵀ from host activations, back to the host. */

@@ -30,13 +30,6 @@ export class GpuRunner {
     return p;
   }
 
-  /** A pipeline compiled earlier by pipeline(key, …). */
-  cached(key: string): GPUComputePipeline {
-    const p = this.pipelines.get(key);
-    if (!p) throw new Error(`pipeline ${key} was not compiled`);
-    return p;
-  }
-
   /** A storage buffer holding `data` (padded to 4 bytes), or zeroed `bytes` when data is a size. */
   storage(data: ArrayBufferView | number, extraUsage = 0): GPUBuffer {
     const u = this.gpu.usage;

@@ -65,6 +65,6 @@ export function quantizeSource(t: ShaderType): string {
   return [
     geometry(t),
     `fn quant(x0: u32, o: u32) { q_${t.name}(x0, o); }\n`,
-    shaderFile('halfbits'), shaderFile('softfloat'), shaderFile('guarded'), shaderFile('quantize'), shaderFile('quantize_nl'), shaderFile('quantize_k'),
+    shaderFile('halfbits'), shaderFile('softfloat'), shaderFile('guarded'), shaderFile('bytes_out'), shaderFile('quantize'), shaderFile('quantize_nl'), shaderFile('quantize_k'),
   ].join('\n');
 }
