@@ -192,7 +192,6 @@ export interface NativeGptqResult {
   updateSeconds: number;
 }
 
-/** The input of linear layers for one sequence: rows × dim, multiplied by the weights named. */
 /** Whether the engine links native/src/cuda (LOWBIT_CUDA=ON builds) and which device the CUDA runtime finds. */
 export interface CudaInfo {
   built: boolean;

@@ -3,7 +3,7 @@
 //   node --import tsx test/bench/gpu.bench.ts [--quick | --large] [--threads N]
 // (SwiftShader is slow: the default sizes take about a minute there, --large several.)
 // CPU references: the evaluation product is native dequantize + our f32 GEMM (linalgSgemm), XᵀX is
-// native hessianAccumulate (fp64), GPTQ is native gptqQuantize (WebGPU's GPTQ: Q4_0, main/engine/webgpu/gptq.ts). WebGPU runs wherever Dawn finds an
+// native hessianAccumulate (fp64), GPTQ is native gptqQuantize (WebGPU's: main/engine/webgpu/gptq.ts). WebGPU runs wherever Dawn finds an
 // adapter (SwiftShader here: a CPU emulation, so ratios below 1 are expected); CUDA runs GPTQ when the
 // engine is built with LOWBIT_CUDA=ON and a device is found (the 4096×4096 H100 target is then timed
 // too); native/src/cuda also has lowbit-cuda-selftest for a GPU machine.
