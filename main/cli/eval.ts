@@ -1,11 +1,11 @@
 // lowbit eval: perplexity with llama-perplexity's protocol, KL divergence and top-1 agreement.
 import { Command } from 'commander';
 
-import { parseTextSource } from '../core/calibration/text-source.js';
-import { defaultThreads, runEvaluation } from '../core/evaluation.js';
-import { parseBackend, type BackendChoice } from '../engine/backend.js';
+import { runOperation } from '../core/operations/runner.js';
+import { parseBackend, type BackendChoice } from '../engine/backends/choose.js';
+import { defaultThreads } from '../engine/threads.js';
 import { DB_HELP, openStore, positiveInt } from './options.js';
-import { interruptSignal, stderrProgress } from './progress.js';
+import { cliContext } from './progress.js';
 
 export function evalCommand(): Command {
   return new Command('eval')
@@ -30,21 +30,10 @@ Example:
     )
     .action(async (model: string, o: { text: string; ctx: number; reference?: string; threads: number; backend: BackendChoice; json?: boolean; db?: string; record: boolean }) => {
       const store = o.record ? openStore(o.db) : undefined;
-      const progress = stderrProgress('eval');
+      const ctx = cliContext('eval', { store, threads: o.threads });
       try {
-        const r = await runEvaluation({
-          model,
-          text: parseTextSource(o.text),
-          nCtx: o.ctx,
-          reference: o.reference,
-          threads: o.threads,
-          backend: o.backend,
-          onNotice: (m) => process.stderr.write(`${m}\n`),
-          store,
-          signal: interruptSignal(),
-          onProgress: (d, t, stage) => progress.update(d, t, stage),
-        });
-        progress.done();
+        const r = await runOperation({ op: 'evaluate', model, text: o.text, nCtx: o.ctx, reference: o.reference, backend: o.backend }, ctx);
+        ctx.progress.done();
         if (o.json) {
           process.stdout.write(JSON.stringify(r) + '\n');
           return;

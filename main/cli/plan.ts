@@ -1,29 +1,15 @@
 // lowbit plan: which type every tensor gets to meet a size target with the least predicted KL.
 import { Command, InvalidArgumentError } from 'commander';
-import fs from 'node:fs';
 
-import { addPlan, loadSensitivityReport } from '../core/db/plans-store.js';
+import type { PlanFile } from '../contract/sensitivity.js';
 import { ggmlTypeByName, tensorBytes } from '../core/gguf/ggml-types.js';
-import { importModel } from '../core/model/import.js';
-import { recordModel } from '../core/model/registry.js';
+import { runOperation } from '../core/operations/runner.js';
+import type { PlanSpec } from '../core/operations/spec.js';
 import { formatBytes, parseByteSize } from '../core/plan/byte-size.js';
-import { planFromSensitivity } from '../core/plan/plan.js';
 import { DEFAULT_MINIMUMS, DEFAULT_UNREACHED_TYPE, parseAssignment } from '../core/plan/rules.js';
-import type { PlanFile, SensitivityReport } from '../core/sensitivity/types.js';
 import { DB_HELP, openStore, positiveInt, positiveNumber } from './options.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-function readReport(file: string): SensitivityReport {
-  let r: SensitivityReport;
-  try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`cannot read the sensitivity report ${file}: ${(e as Error).message}`);
-  }
-  if (r?.version !== 1 || !Array.isArray(r.tensors)) throw new Error(`${file} is not a sensitivity report (expected version 1 with tensors)`);
-  return r;
-}
 
 export function summarizePlan(p: PlanFile, seconds: number): string {
   const byType = new Map<string, { n: number; bytes: number }>();
@@ -86,27 +72,20 @@ Examples:
   lowbit plan model-F16.gguf --run 12 --target-size 3.9GB --pin 'output.weight=Q6_K' --min ffn_down=Q4_K -o plan.json
   lowbit quantize model-F16.gguf --plan plan.json --method gptq --calib calib.txt -o model-plan.gguf`)
     .action(async (model: string, o: { sensitivity?: string; run?: number; targetBpw?: number; targetSize?: number; pin: string[]; min: string[]; defaultMinimums: boolean; unreached: string; out?: string; json?: boolean; db?: string; record: boolean }) => {
-      if (!o.sensitivity === (o.run === undefined)) throw new Error('give the sensitivity report: --sensitivity FILE or --run ID (one of them)');
       if ((o.targetBpw === undefined) === (o.targetSize === undefined)) throw new Error('give one target: --target-bpw X or --target-size SIZE');
       const store = o.record || o.run !== undefined ? openStore(o.db) : undefined;
       try {
-        const report = o.sensitivity ? readReport(o.sensitivity) : loadSensitivityReport(store!, o.run!);
-        const desc = importModel(model);
-        const t0 = performance.now();
-        const plan = planFromSensitivity(report, {
-          targetBpw: o.targetBpw,
-          targetBytes: o.targetSize,
+        const r = await runOperation({
+          op: 'plan', model, out: o.out,
+          sensitivity: (o.sensitivity !== undefined ? { file: o.sensitivity, ...(o.run !== undefined ? { runId: o.run } : {}) } : { runId: o.run }) as PlanSpec['sensitivity'],
+          target: o.targetBpw !== undefined ? { kind: 'bpw', value: o.targetBpw } : { kind: 'bytes', value: o.targetSize! },
           pins: Object.fromEntries(o.pin.map((s) => parseAssignment(s, '--pin'))),
           minimums: Object.fromEntries(o.min.map((s) => parseAssignment(s, '--min'))),
           defaultMinimums: o.defaultMinimums,
           unreachedType: o.unreached,
-          model: desc,
-        });
-        const seconds = (performance.now() - t0) / 1000;
-        if (o.out) fs.writeFileSync(o.out, JSON.stringify(plan, null, 2) + '\n');
-        const planId = o.record && store ? addPlan(store, { plan, modelId: await recordModel(store, desc), sensitivityRunId: o.run ?? null }) : null;
-        if (o.json) return void process.stdout.write(JSON.stringify({ ...plan, planId }) + '\n');
-        process.stdout.write(summarizePlan(plan, seconds) + (o.out ? `wrote ${o.out}\n` : '') + (planId !== null ? `recorded as plan ${planId}\n` : ''));
+        }, { store, record: o.record });
+        if (o.json) return void process.stdout.write(JSON.stringify({ ...r.plan, planId: r.planId }) + '\n');
+        process.stdout.write(summarizePlan(r.plan, r.seconds) + (o.out ? `wrote ${o.out}\n` : '') + (r.planId !== null ? `recorded as plan ${r.planId}\n` : ''));
       } finally {
         store?.close();
       }

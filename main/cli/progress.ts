@@ -1,7 +1,10 @@
 // Progress with ETA on stderr for long CLI work. On a terminal it redraws one line; otherwise it
 // prints a line at most every few seconds so logs stay readable.
+import type { Store } from '../core/db/store.js';
+import type { OperationContext } from '../core/operations/runner.js';
+
 export interface ProgressReporter {
-  update(done: number, total: number, stage?: string): void;
+  update(done: number, total: number, stage?: string, unit?: string): void;
   done(message?: string): void;
 }
 
@@ -19,7 +22,7 @@ export function stderrProgress(label: string, quiet = false): ProgressReporter {
   let lastPrint = 0;
   let printedEnd = false;
   return {
-    update(done, total, stage) {
+    update(done, total, stage, unit) {
       if (quiet) return;
       const now = performance.now();
       const end = done >= total;
@@ -29,7 +32,7 @@ export function stderrProgress(label: string, quiet = false): ProgressReporter {
       const elapsed = (now - start) / 1000;
       const frac = total > 0 ? done / total : 0;
       const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
-      const line = `${label}${stage ? ` ${stage}` : ''}: ${done}/${total} (${(frac * 100).toFixed(1)}%) elapsed ${formatDuration(elapsed)} ETA ${formatDuration(eta)}`;
+      const line = `${label}${stage ? ` ${stage}` : ''}: ${done}/${total}${unit ? ` ${unit}` : ''} (${(frac * 100).toFixed(1)}%) elapsed ${formatDuration(elapsed)} ETA ${formatDuration(eta)}`;
       process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
     },
     done(message) {
@@ -49,4 +52,20 @@ export function interruptSignal(): AbortSignal {
     process.once('SIGINT', () => process.exit(130));
   });
   return controller.signal;
+}
+
+/** What a command hands runOperation: Ctrl-C cancels, progress and log lines go to stderr. */
+export function cliContext(label: string, o: { store?: Store; threads?: number; quiet?: boolean } = {}): OperationContext & { progress: ProgressReporter } {
+  const progress = stderrProgress(label, o.quiet);
+  const tenth = (v: number) => Math.round(v * 10) / 10;
+  return {
+    store: o.store,
+    threads: o.threads,
+    signal: interruptSignal(),
+    progress,
+    onProgress: (p) => progress.update(tenth(p.done), tenth(p.total), p.stage, p.unit),
+    onLog: (line) => {
+      if (!o.quiet) process.stderr.write(`${line}\n`);
+    },
+  };
 }

@@ -1,19 +1,23 @@
 // lowbit quantize: llama.cpp's preset mixes, optionally importance-weighted, streamed to GGUF.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import fs from 'node:fs';
 
-import { parseTextSource } from '../core/calibration/text-source.js';
-import { defaultThreads } from '../core/evaluation.js';
+import type { PlanFile } from '../contract/sensitivity.js';
+import { runOperation } from '../core/operations/runner.js';
+import type { QuantizeSpec } from '../core/operations/spec.js';
 import { PRESETS } from '../core/quant/presets.js';
-import type { PlanFile } from '../core/sensitivity/types.js';
-import { GPTQ_DEFAULTS, quantizeWithPreset } from '../core/quantize-preset.js';
+import { defaultThreads } from '../engine/threads.js';
+import { native } from '../engine/native.js';
 import { DB_HELP, openStore, positiveInt, positiveNumber } from './options.js';
-import { interruptSignal, stderrProgress } from './progress.js';
+import { cliContext } from './progress.js';
 
-function preset(v: string): string {
-  const p = v.toUpperCase();
-  if (!PRESETS.includes(p)) throw new InvalidArgumentError(`unknown type; choose one of ${PRESETS.join(', ')}`);
-  return p;
+/** The engine's default for a GPTQ option, for --help (the addon may be missing while help is shown). */
+function gptqDefault(key: 'damp' | 'blockSize' | 'qepAlpha'): string {
+  try {
+    return String(native().gptqDefaults()[key]);
+  } catch {
+    return 'the engine\'s';
+  }
 }
 
 function readPlan(file: string): PlanFile {
@@ -28,7 +32,7 @@ export function quantizeCommand(): Command {
   return new Command('quantize')
     .description('quantize a model into GGUF with one of llama.cpp\'s types or preset mixes, or with a plan from lowbit plan')
     .argument('<model>', 'source model: GGUF (F32/F16/BF16 weights), Hugging Face folder or llama2.c checkpoint')
-    .option('--type <preset>', `target type or mix: ${PRESETS.join(', ')}`, preset)
+    .option('--type <preset>', `target type or mix: ${PRESETS.join(', ')}`, (v) => v.toUpperCase())
     .option('--plan <file>', 'a plan (JSON from lowbit plan): the type of every tensor, instead of --type')
     .requiredOption('-o, --out <file>', 'output GGUF file (written to a temporary file, renamed when complete)')
     .option('--method <method>', 'rtn (round to nearest, as llama-quantize) or gptq (error-compensated; needs --calib)', 'rtn')
@@ -36,11 +40,11 @@ export function quantizeCommand(): Command {
     .option('--calib-seqs <n>', 'calibration sequences', positiveInt('--calib-seqs'), 128)
     .option('--calib-len <n>', 'tokens per calibration sequence', positiveInt('--calib-len'), 512)
     .option('--seed <n>', 'seed for drawing the calibration sequences', (v) => Number(v), 0)
-    .option('--damp <λ>', 'gptq: dampening, as a fraction of mean(diag H) added to its diagonal', positiveNumber('--damp'), GPTQ_DEFAULTS.damp)
-    .option('--gptq-block <n>', 'gptq: columns per lazy-update block', positiveInt('--gptq-block'), GPTQ_DEFAULTS.blockSize)
+    .option('--damp <λ>', `gptq: dampening, as a fraction of mean(diag H) added to its diagonal (default ${gptqDefault('damp')})`, positiveNumber('--damp'))
+    .option('--gptq-block <n>', `gptq: columns per lazy-update block (default ${gptqDefault('blockSize')})`, positiveInt('--gptq-block'))
     .option('--act-order', 'gptq: quantize whole ggml blocks in order of decreasing activation energy')
     .option('--qep', 'gptq: also run the original model and correct each layer for the error of the layers before it (QEP)')
-    .option('--qep-alpha <α>', 'gptq: strength of the QEP correction, 0..1', positiveNumber('--qep-alpha'), GPTQ_DEFAULTS.qepAlpha)
+    .option('--qep-alpha <α>', `gptq: strength of the QEP correction, 0..1 (default ${gptqDefault('qepAlpha')})`, positiveNumber('--qep-alpha'))
     .option('--imatrix <file>', 'importance matrix (llama-imatrix GGUF) to weight the rounding')
     .option('--pure', 'every quantizable tensor gets the type itself, without the preset\'s per-tensor choices')
     .option('--allow-requantize', 'allow requantizing tensors that are already quantized')
@@ -63,24 +67,13 @@ Examples:
   lowbit quantize model-F16.gguf --type Q4_K_M --imatrix imatrix.gguf -o model-Q4_K_M.gguf
   lowbit quantize model-F16.gguf --type Q4_0 --method gptq --calib calib.txt -o model-Q4_0-gptq.gguf
   lowbit quantize model-F16.gguf --plan plan.json --method rtn -o model-plan.gguf`)
-    .action(async (model: string, o: { type?: string; plan?: string; out: string; method: string; calib?: string; calibSeqs: number; calibLen: number; seed: number; damp: number; gptqBlock: number; actOrder?: boolean; qep?: boolean; qepAlpha: number; imatrix?: string; pure?: boolean; allowRequantize?: boolean; threads: number; db?: string; record: boolean; json?: boolean }) => {
-      if (o.method !== 'rtn' && o.method !== 'gptq') throw new Error(`unknown method ${o.method} (available: rtn, gptq)`);
-      if (!o.type === !o.plan) throw new Error('give either --type PRESET or --plan PLAN.json (one of them)');
-      if (o.method === 'gptq' && !o.calib) throw new Error('--method gptq needs calibration text: --calib FILE');
-      if (o.method !== 'gptq' && (o.actOrder || o.qep)) throw new Error('--act-order and --qep apply to --method gptq');
-      if (o.qepAlpha > 1) throw new Error('--qep-alpha must be between 0 and 1');
+    .action(async (model: string, o: QuantizeOptions) => {
       const plan = o.plan ? readPlan(o.plan) : undefined;
-      const calibration = o.calib ? { source: parseTextSource(o.calib), params: { sequences: o.calibSeqs, length: o.calibLen, seed: o.seed } } : undefined;
       const store = o.record ? openStore(o.db) : undefined;
-      const progress = stderrProgress('quantize');
+      const ctx = cliContext('quantize', { store, threads: o.threads, quiet: o.json });
       try {
-        const r = await quantizeWithPreset({
-          model, preset: o.type, plan, out: o.out, method: o.method as 'rtn' | 'gptq', calibration, imatrix: o.imatrix,
-          gptq: { damp: o.damp, blockSize: o.gptqBlock, actOrder: !!o.actOrder, qep: !!o.qep, qepAlpha: o.qepAlpha }, pure: o.pure, allowRequantize: o.allowRequantize,
-          threads: o.threads, store, signal: interruptSignal(), onProgress: (d, t, unit) =>
-            unit === 'bytes' ? progress.update(Math.round(d / 1048576), Math.round(t / 1048576), 'MiB') : progress.update(Math.round(d * 10) / 10, Math.round(t * 10) / 10, 'blocks'),
-        });
-        progress.done();
+        const r = await runOperation(quantizeSpec(model, o, plan), ctx);
+        ctx.progress.done();
         if (o.json) return void process.stdout.write(JSON.stringify(r) + '\n');
         const fallbacks = r.tensors.filter((t) => t.fallbackFrom);
         process.stdout.write(
@@ -92,4 +85,23 @@ Examples:
         store?.close();
       }
     });
+}
+
+interface QuantizeOptions {
+  type?: string; plan?: string; out: string; method: string; calib?: string; calibSeqs: number; calibLen: number; seed: number;
+  damp?: number; gptqBlock?: number; actOrder?: boolean; qep?: boolean; qepAlpha?: number; imatrix?: string; pure?: boolean;
+  allowRequantize?: boolean; threads: number; db?: string; record: boolean; json?: boolean;
+}
+
+/** The spec the options describe, as given: runOperation's validateOperation checks the rules between them. */
+function quantizeSpec(model: string, o: QuantizeOptions, plan: PlanFile | undefined): QuantizeSpec {
+  const defined = (v: Record<string, unknown>) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
+  const gptq = defined({ damp: o.damp, blockSize: o.gptqBlock, actOrder: o.actOrder, qep: o.qep, qepAlpha: o.qepAlpha });
+  return defined({
+    op: 'quantize', model, out: o.out, allowRequantize: o.allowRequantize, method: o.method,
+    target: defined({ preset: o.type, plan, pure: o.pure }),
+    imatrix: o.imatrix,
+    calibration: o.calib === undefined ? undefined : { text: o.calib, sequences: o.calibSeqs, length: o.calibLen, seed: o.seed },
+    gptq: Object.keys(gptq).length ? gptq : undefined,
+  }) as unknown as QuantizeSpec;
 }

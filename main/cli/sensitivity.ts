@@ -1,17 +1,13 @@
 // lowbit sensitivity: how much each tensor suffers in each candidate type, for `lowbit plan`.
 import { Command } from 'commander';
 
-import { parseTextSource } from '../core/calibration/text-source.js';
-import { saveSensitivityReport } from '../core/db/plans-store.js';
-import { defaultThreads } from '../core/evaluation.js';
-import { importModel } from '../core/model/import.js';
-import { recordModel } from '../core/model/registry.js';
-import { measureKl } from '../core/sensitivity/measure-kl.js';
-import { DEFAULT_SENSITIVITY_TYPES, measureSensitivity } from '../core/sensitivity/measure.js';
-import type { SensitivityReport } from '../core/sensitivity/types.js';
-import { writeAll, writeAtomically } from '../core/gguf/writer.js';
+import type { SensitivityReport } from '../contract/sensitivity.js';
+import { runOperation } from '../core/operations/runner.js';
+import type { SensitivitySpec } from '../core/operations/spec.js';
+import { DEFAULT_SENSITIVITY_TYPES } from '../core/sensitivity/measure.js';
+import { defaultThreads } from '../engine/threads.js';
 import { DB_HELP, openStore, positiveInt } from './options.js';
-import { interruptSignal, stderrProgress } from './progress.js';
+import { cliContext } from './progress.js';
 
 function summary(r: SensitivityReport): string {
   const types = [...new Set(r.tensors.flatMap((t) => t.candidates.map((c) => c.type)))];
@@ -52,34 +48,19 @@ Example:
   lowbit sensitivity model-F16.gguf --calib calib.txt -o sens.json
   lowbit plan model-F16.gguf --sensitivity sens.json --target-bpw 4.5 -o plan.json`)
     .action(async (model: string, o: { calib: string; calibSeqs: number; calibLen: number; seed: number; types: string; method: string; outputError: number; measureKl?: boolean; klText?: string; klCtx: number; klChunks: number; out?: string; threads: number; db?: string; record: boolean; json?: boolean }) => {
-      if (o.method !== 'rtn' && o.method !== 'gptq') throw new Error(`unknown method ${o.method} (available: rtn, gptq)`);
       if (o.measureKl && !o.klText) throw new Error('--measure-kl needs an evaluation text: --kl-text FILE');
-      if (!Number.isInteger(o.outputError) || o.outputError < 0) throw new Error('--output-error takes a number of sequences (0 to skip)');
-      const calibration = { source: parseTextSource(o.calib), params: { sequences: o.calibSeqs, length: o.calibLen, seed: o.seed } };
       const store = o.record ? openStore(o.db) : undefined;
-      const signal = interruptSignal();
-      const progress = stderrProgress('sensitivity');
-      const runParams = { model, calibration: { source: o.calib, ...calibration.params }, types: o.types, method: o.method, outputErrorSequences: o.outputError, measureKl: !!o.measureKl };
-      const runId = store ? store.startRun({ kind: 'sensitivity', params: runParams, modelId: await recordModel(store, importModel(model)) }) : null;
+      const ctx = cliContext('sensitivity', { store, threads: o.threads, quiet: o.json });
       try {
-        const t0 = performance.now();
-        const report = await measureSensitivity({
-          model, calibration, types: o.types.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean), method: o.method as 'rtn' | 'gptq', outputErrorSequences: o.outputError,
-          threads: o.threads, signal, onProgress: (stage, d, t) => progress.update(Math.round(d * 10) / 10, t, stage),
-        });
-        if (o.measureKl)
-          await measureKl(report, { text: parseTextSource(o.klText!), nCtx: o.klCtx, chunks: o.klChunks, threads: o.threads, signal, onProgress: (d, t) => progress.update(d, t, 'KL') });
-        progress.done();
-        if (o.out) await writeAtomically(o.out, (fd) => writeAll(fd, Buffer.from(JSON.stringify(report, null, 1) + '\n'), 0));
-        if (runId !== null) {
-          saveSensitivityReport(store!, runId, report);
-          store!.finishRun(runId, 'done', { results: { tensors: report.tensors.length, out: o.out ?? null }, timings: { total: (performance.now() - t0) / 1000 } });
-        }
+        const report = await runOperation({
+          op: 'sensitivity', model, out: o.out, method: o.method as SensitivitySpec['method'], outputErrorSequences: o.outputError,
+          calibration: { text: o.calib, sequences: o.calibSeqs, length: o.calibLen, seed: o.seed },
+          types: o.types.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean),
+          measureKl: o.measureKl ? { text: o.klText!, nCtx: o.klCtx, chunks: o.klChunks } : undefined,
+        }, ctx);
+        ctx.progress.done();
         if (o.json) return void process.stdout.write(JSON.stringify(report) + '\n');
-        process.stdout.write(summary(report) + (runId !== null ? `recorded as run ${runId} (lowbit plan --run ${runId})\n` : '') + (o.out ? `wrote ${o.out}\n` : ''));
-      } catch (e) {
-        if (runId !== null) store!.finishRun(runId, signal.aborted ? 'cancelled' : 'failed', { error: (e as Error).message });
-        throw e;
+        process.stdout.write(summary(report) + (report.runId !== null ? `recorded as run ${report.runId} (lowbit plan --run ${report.runId})\n` : '') + (o.out ? `wrote ${o.out}\n` : ''));
       } finally {
         store?.close();
       }

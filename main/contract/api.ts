@@ -1,8 +1,8 @@
 // The one API every host offers the renderer (Electron IPC, the local web server). The renderer
 // imports nothing from main/ but this folder.
-import type { SensitivityReport } from '../core/sensitivity/types.js';
+import type { SensitivityReport } from './sensitivity.js';
 
-export type { SensitivityReport, TensorSensitivity, SensitivityCandidate } from '../core/sensitivity/types.js';
+export type { SensitivityReport, TensorSensitivity, SensitivityCandidate } from './sensitivity.js';
 
 export interface Project {
   id: number;

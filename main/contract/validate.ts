@@ -24,7 +24,6 @@ function shapeProblem(v: unknown, fields: Record<string, [string, Check]>): stri
   if (!isObject(v)) return 'an object';
   for (const k of Object.keys(v)) if (!(k in fields)) return `without the unknown field "${k}"`;
   for (const [k, [what, ok]] of Object.entries(fields)) if (!ok(v[k])) return `with "${k}" ${what}`;
-  if (v.kind === 'quantize' && (v.type === null) === (v.planId === undefined || v.planId === null)) return 'with exactly one of "type" and "planId"';
   return null;
 }
 

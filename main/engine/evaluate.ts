@@ -1,5 +1,6 @@
 // Perplexity / KL evaluation on the native engine as an async function with cancel and progress.
-import type { ModelDescription } from '../core/model/types.js';
+import { CancelledError, throwIfCancelled } from './cancelled.js';
+import type { EngineModel } from './model-types.js';
 import { awaitJob, ModelHandle, NativeEvalResult, native } from './native.js';
 
 export interface EvaluateOptions {
@@ -8,7 +9,7 @@ export interface EvaluateOptions {
   bos: number | null;
   addBos: boolean;
   threads: number;
-  reference?: ModelDescription;
+  reference?: EngineModel;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -24,13 +25,6 @@ export interface Evaluation extends NativeEvalResult {
   /** share of scored positions whose most likely token equals the reference's */
   top1Agreement?: number;
   refPpl?: number;
-}
-
-export class EvaluationCancelled extends Error {
-  constructor() {
-    super('evaluation cancelled');
-    this.name = 'EvaluationCancelled';
-  }
 }
 
 /**
@@ -57,22 +51,22 @@ export function summarize(r: NativeEvalResult): Evaluation {
   };
 }
 
-export function openModel(d: ModelDescription): ModelHandle {
+export function openModel(d: EngineModel): ModelHandle {
   return native().openModel({ hparams: d.hparams, tensors: d.tensors });
 }
 
-export async function evaluate(model: ModelDescription, o: EvaluateOptions): Promise<Evaluation> {
+export async function evaluate(model: EngineModel, o: EvaluateOptions): Promise<Evaluation> {
   const handle = openModel(model);
   const ref = o.reference ? openModel(o.reference) : undefined;
   try {
-    if (o.signal?.aborted) throw new EvaluationCancelled();
+    throwIfCancelled(o.signal);
     const job = native().evaluate(
       handle,
       o.tokens,
       { nCtx: o.nCtx, threads: o.threads, bos: o.bos ?? -1, addBos: o.addBos && o.bos !== null, reference: ref },
       o.onProgress,
     );
-    return summarize(await awaitJob(job, o.signal, () => new EvaluationCancelled()));
+    return summarize(await awaitJob(job, o.signal, () => new CancelledError()));
   } finally {
     native().closeModel(handle);
     if (ref) native().closeModel(ref);

@@ -3,7 +3,7 @@
 // measurements); the native engine itself maps the files.
 import fs from 'node:fs';
 
-import type { TensorRef } from '../core/model/types.js';
+import type { TensorRef } from './model-types.js';
 import { native } from './native.js';
 
 export function readTensorBytes(t: TensorRef): Uint8Array {

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { loadText } from '../../main/core/calibration/text-source.js';
 import { importModel } from '../../main/core/model/import.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { openModel } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
@@ -31,7 +31,7 @@ async function synthetic1b(type: 'F32' | 'Q8_0' | 'Q4_0'): Promise<string> {
   }
   if (type === 'F32') return f32;
   const out = path.join(benchDir, `synthetic-tinyllama1b-${type}.gguf`);
-  if (!fs.existsSync(out)) await quantizeWithPreset({ model: f32, preset: type, out, pure: true, threads });
+  if (!fs.existsSync(out)) await runOperation({ op: 'quantize', model: f32, target: { preset: type, pure: true }, out, method: 'rtn' }, { threads });
   return out;
 }
 

@@ -4,11 +4,10 @@
 // after it in every row: a multiply and an add each) + (2/3)·cols³ (the Cholesky and the triangular
 // inverse that give chol(H⁻¹)). Ours factors without the inverse (gptq.cpp), so it does (1/3)·cols³
 // less than it is credited with: the rate is the reference's work per our second. The GEMM rate is
-// our f32 GEMM on the lazy-update shape (rows × cols × the lazy block, GPTQ_DEFAULTS.blockSize). The fp64
+// our f32 GEMM on the lazy-update shape (rows × cols × the lazy block, the engine's default blockSize). The fp64
 // A·Bᵀ rate (Cholesky, Hessian) and the load average are printed too: on a shared box they explain a lot.
 import os from 'node:os';
 
-import { GPTQ_DEFAULTS } from '../../main/core/quantize-preset.js';
 import { native } from '../../main/engine/native.js';
 import { seededNormal } from '../helpers/random.js';
 import { writeBenchResult } from './bench-util.js';
@@ -24,7 +23,7 @@ const types = opt('--types', 'Q4_0,Q4_K').split(',');
 const threads = Number(opt('--threads', String(os.availableParallelism())));
 const tokens = Number(opt('--tokens', '1024'));
 const runs = Number(opt('--runs', '3'));
-const blockSize = GPTQ_DEFAULTS.blockSize;
+const blockSize = native().gptqDefaults().blockSize;
 const n = native();
 
 /** Correlated synthetic activations: a rank-16 shared part plus noise, column scales spread over 10×. */

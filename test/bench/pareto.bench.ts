@@ -15,14 +15,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { computeImatrix } from '../../main/core/calibration/imatrix-run.js';
-import { runEvaluation } from '../../main/core/evaluation.js';
 import { importModel } from '../../main/core/model/import.js';
 import { planFromSensitivity } from '../../main/core/plan/plan.js';
 import { spearman } from '../../main/core/plan/rank-correlation.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { measureKl } from '../../main/core/sensitivity/measure-kl.js';
 import { measureSensitivity } from '../../main/core/sensitivity/measure.js';
-import type { PlanFile } from '../../main/core/sensitivity/types.js';
+import type { PlanFile } from '../../main/contract/sensitivity.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { llamaPplKl, llamaScoredLogProbs } from '../helpers/llama.js';
 import { artifactsDir, sharedPath } from '../helpers/shared.js';
@@ -49,7 +48,7 @@ async function pareto(name: string, model: string, dir: string) {
   const reference = await llamaScoredLogProbs(model, evalTokens, 256, nVocab, tok.bos!, LLAMA_CHUNKS);
 
   async function measure(file: string) {
-    const ours = await runEvaluation({ model: file, reference: model, text: evalText, nCtx: 256, threads });
+    const ours = await runOperation({ op: 'evaluate', model: file, reference: model, text: evalText, nCtx: 256 }, { threads });
     const llama = await llamaPplKl(file, reference, evalTokens, 256, nVocab, tok.bos!, LLAMA_CHUNKS);
     return { bytes: fs.statSync(file).size, llamaCpp: llama, ours: { ppl: ours.ppl, meanKl: ours.meanKl! } };
   }
@@ -63,7 +62,7 @@ async function pareto(name: string, model: string, dir: string) {
   }
 
   async function runPlan(plan: PlanFile, out: string) {
-    await quantizeWithPreset({ model, plan, out, method: 'gptq', calibration, threads });
+    await runOperation({ op: 'quantize', model, target: { plan }, out, method: 'gptq', calibration: { text: calibration.source, ...calibration.params } }, { threads });
     const types: Record<string, number> = {};
     for (const t of Object.values(plan.tensors)) types[t] = (types[t] ?? 0) + 1;
     return { target: plan.target, bitsPerWeight: plan.bitsPerWeight, predictedKl: plan.predictedKl, types, ...(await measure(out)) };
@@ -84,7 +83,7 @@ async function pareto(name: string, model: string, dir: string) {
   const presets: PresetRow[] = [];
   for (const preset of PRESETS) {
     const file = path.join(dir, `preset-${preset}.gguf`);
-    await quantizeWithPreset({ model, preset, imatrix, out: file, threads });
+    await runOperation({ op: 'quantize', model, target: { preset }, method: 'rtn', imatrix, out: file }, { threads });
     const base = await measure(file);
     const plan = tryPlan({ targetBytes: base.bytes - HEADER_ALLOWANCE, model: desc });
     const ours = typeof plan === 'string' ? { skipped: plan } : await runPlan(plan, path.join(dir, `plan-at-${preset}.gguf`));
@@ -134,7 +133,7 @@ if (!only || only === 'stories260K') results.push(await pareto('stories260K', sh
 if (!only || only === 'babyllama') {
   const dir = artifactsDir('bench', 'pareto', 'babyllama');
   const gguf = path.join(dir, 'babyllama-f32.gguf');
-  await quantizeWithPreset({ model: sharedPath('models', 'babyllama-tok105', 'model5000.bin'), preset: 'F32', out: gguf, threads });
+  await runOperation({ op: 'quantize', model: sharedPath('models', 'babyllama-tok105', 'model5000.bin'), target: { preset: 'F32' }, out: gguf, method: 'rtn' }, { threads });
   results.push(await pareto('babyllama', gguf, dir));
 }
 writeBenchResult(only ? `pareto-${only}` : 'pareto', {

@@ -12,9 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { computeImatrix } from '../../main/core/calibration/imatrix-run.js';
-import { runEvaluation } from '../../main/core/evaluation.js';
 import { importModel } from '../../main/core/model/import.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { llamaPerplexity } from '../helpers/llama.js';
 import { artifactsDir, sharedPath } from '../helpers/shared.js';
@@ -30,7 +29,7 @@ const tok = tokenizerForModel(importModel(model));
 const evalTokens = tok.encode(fs.readFileSync(evalText.path, 'utf8'));
 
 async function measure(file: string) {
-  const r = await runEvaluation({ model: file, reference: model, text: evalText, nCtx: 256, threads: 2 });
+  const r = await runOperation({ op: 'evaluate', model: file, reference: model, text: evalText, nCtx: 256 }, { threads: 2 });
   const llamaPpl = await llamaPerplexity(file, evalTokens, 256, 512, tok.bos!, 60);
   return { bytes: fs.statSync(file).size, ppl: r.ppl, meanKl: r.meanKl, top1: r.top1Agreement, llamaCppPpl60: llamaPpl };
 }
@@ -39,8 +38,8 @@ const rows = [];
 for (const preset of ['Q4_0', 'Q4_1', 'IQ4_NL', 'Q5_0']) {
   const gptq = path.join(dir, `gptq-${preset}.gguf`);
   const rtn = path.join(dir, `rtn-imatrix-${preset}.gguf`);
-  await quantizeWithPreset({ model, preset, out: gptq, method: 'gptq', threads: 2, calibration: { source: calib, params: { sequences: 128, length: 256, seed: 0 } } });
-  await quantizeWithPreset({ model, preset, out: rtn, imatrix, threads: 2 });
+  await runOperation({ op: 'quantize', model, target: { preset }, out: gptq, method: 'gptq', calibration: { text: calib, sequences: 128, length: 256, seed: 0 } }, { threads: 2 });
+  await runOperation({ op: 'quantize', model, target: { preset }, out: rtn, method: 'rtn', imatrix }, { threads: 2 });
   const row = {
     preset,
     gptq: await measure(gptq),
@@ -52,10 +51,13 @@ for (const preset of ['Q4_0', 'Q4_1', 'IQ4_NL', 'Q5_0']) {
 }
 const synth256 = [];
 for (const preset of ['Q2_K', 'Q3_K_S', 'Q4_K_S', 'Q5_K_S', 'Q6_K', 'IQ4_XS']) {
-  const r = await quantizeWithPreset({
-    model: sharedPath('golden', 'synth256-f32.gguf'), preset, pure: true, out: path.join(dir, `synth256-gptq-${preset}.gguf`), method: 'gptq', threads: 2,
-    calibration: { source: calib, params: { sequences: 128, length: 256, seed: 0 } },
-  });
+  const r = await runOperation(
+    {
+      op: 'quantize', model: sharedPath('golden', 'synth256-f32.gguf'), target: { preset, pure: true }, out: path.join(dir, `synth256-gptq-${preset}.gguf`), method: 'gptq',
+      calibration: { text: calib, sequences: 128, length: 256, seed: 0 },
+    },
+    { threads: 2 },
+  );
   const measured = r.tensors.filter((t) => t.error != null && t.rtnError != null);
   const gptqError = measured.reduce((s, t) => s + t.error!, 0);
   const rtnImatrixError = measured.reduce((s, t) => s + t.rtnError!, 0);

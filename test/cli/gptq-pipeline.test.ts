@@ -9,9 +9,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { Store } from '../../main/core/db/store.js';
-import { ExportCancelled } from '../../main/core/export/export-gguf.js';
+import { CancelledError } from '../../main/engine/cancelled.js';
 import { importModel } from '../../main/core/model/import.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { openModel } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
@@ -19,10 +19,7 @@ import { TOKENIZERS, writeSyntheticHf } from '../fixtures/synthetic-hf.js';
 import { compareLogits } from '../helpers/compare-logits.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
 
-const calibration = (sequences: number, length: number) => ({
-  source: { path: sharedPath('data', 'tinystories_val.txt'), start: 400_067 },
-  params: { sequences, length, seed: 0 },
-});
+const calibration = (sequences: number, length: number) => ({ text: { path: sharedPath('data', 'tinystories_val.txt'), start: 400_067 }, sequences, length, seed: 0 });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lowbit-pipeline-'));
 
 describe('GPTQ pipeline', { skip: skipNoShared }, () => {
@@ -30,10 +27,10 @@ describe('GPTQ pipeline', { skip: skipNoShared }, () => {
     it(`synth256 ${preset}: every tensor's Hessian-weighted error is below RTN + imatrix's, and SQLite has them`, async () => {
       const dir = tmp();
       const store = new Store(path.join(dir, 'studio.db'));
-      const r = await quantizeWithPreset({
-        model: sharedPath('golden', 'synth256-f32.gguf'), preset, pure: true, out: path.join(dir, 'q.gguf'), method: 'gptq', threads: 2, store,
-        calibration: calibration(32, 256),
-      });
+      const r = await runOperation(
+        { op: 'quantize', model: sharedPath('golden', 'synth256-f32.gguf'), target: { preset, pure: true }, out: path.join(dir, 'q.gguf'), method: 'gptq', calibration: calibration(32, 256) },
+        { threads: 2, store },
+      );
       const measured = r.tensors.filter((t) => t.error !== undefined);
       assert.equal(measured.length, 2 * 7 + 1, 'the 14 block tensors and output.weight');
       for (const t of measured) assert.ok(t.error! < t.rtnError!, `${t.name} ${t.type}: GPTQ ${t.error} vs RTN + imatrix ${t.rtnError}`);
@@ -54,17 +51,19 @@ describe('GPTQ pipeline', { skip: skipNoShared }, () => {
     const controller = new AbortController();
     const seen: number[] = [];
     await assert.rejects(
-      quantizeWithPreset({
-        model: sharedPath('models', 'stories260K.gguf'), preset: 'Q4_0', out, method: 'gptq', threads: 2, store, signal: controller.signal,
-        calibration: calibration(16, 128),
-        onProgress: (done, total, unit) => {
-          assert.equal(unit, 'blocks');
-          assert.ok(done <= total);
-          seen.push(done);
-          if (done >= 1) controller.abort();
+      runOperation(
+        { op: 'quantize', model: sharedPath('models', 'stories260K.gguf'), target: { preset: 'Q4_0' }, out, method: 'gptq', calibration: calibration(16, 128) },
+        {
+          threads: 2, store, signal: controller.signal,
+          onProgress: ({ done, total, unit }) => {
+            assert.equal(unit, '%');
+            assert.ok(done <= total);
+            seen.push(done);
+            if (done >= 1) controller.abort();
+          },
         },
-      }),
-      ExportCancelled,
+      ),
+      CancelledError,
     );
     assert.ok(seen.length > 0, 'progress was reported');
     assert.equal(fs.existsSync(out), false);
@@ -79,7 +78,7 @@ describe('GPTQ pipeline', { skip: skipNoShared }, () => {
     const nVocab = 128256;
     writeSyntheticHf(hf, { nVocab, nEmbd: 64, nFf: 128, nLayer: 2, nHead: 4, nHeadKv: 2, nCtx: 512 }, { arch: 'llama', dtype: 'F32', seed: 3, tokenizerDir: TOKENIZERS.llama3 });
     const out = path.join(dir, 'q8.gguf');
-    await quantizeWithPreset({ model: hf, preset: 'Q8_0', out, method: 'gptq', threads: 2, calibration: calibration(8, 64) });
+    await runOperation({ op: 'quantize', model: hf, target: { preset: 'Q8_0' }, out, method: 'gptq', calibration: calibration(8, 64) }, { threads: 2 });
     const desc = importModel(hf);
     const tokens = Int32Array.from(tokenizerForModel(desc).encode('Once upon a time, the quick brown fox jumped over the lazy dog.'));
     const source = native().logits(openModel(desc), tokens, 2);

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { Store } from '../../main/core/db/store.js';
-import { runEvaluation } from '../../main/core/evaluation.js';
 import { kvString, readGguf } from '../../main/core/gguf/reader.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
 
 describe('GPTQ against llama.cpp with an imatrix', { skip: skipNoShared }, () => {
@@ -19,10 +18,13 @@ describe('GPTQ against llama.cpp with an imatrix', { skip: skipNoShared }, () =>
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowbit-gptq-'));
       const store = new Store(path.join(dir, 'studio.db'));
       const out = path.join(dir, `${preset}.gguf`);
-      const r = await quantizeWithPreset({
-        model: sharedPath('models', 'stories260K.gguf'), preset, out, method: 'gptq', threads: 2, store,
-        calibration: { source: { path: sharedPath('data', 'tinystories_val.txt'), start: 400_067 }, params: { sequences: 128, length: 256, seed: 0 } },
-      });
+      const r = await runOperation(
+        {
+          op: 'quantize', model: sharedPath('models', 'stories260K.gguf'), target: { preset }, out, method: 'gptq',
+          calibration: { text: { path: sharedPath('data', 'tinystories_val.txt'), start: 400_067 }, sequences: 128, length: 256, seed: 0 },
+        },
+        { threads: 2, store },
+      );
       const anchor = sharedPath('anchors', `stories260K-imatrix-${preset}.gguf`);
       const ours = readGguf(out);
       const theirs = readGguf(anchor);
@@ -37,7 +39,7 @@ describe('GPTQ against llama.cpp with an imatrix', { skip: skipNoShared }, () =>
       assert.ok(run.text_set_id !== null, 'the calibration text set is recorded');
       store.close();
       const evaluate = (m: string) =>
-        runEvaluation({ model: m, reference: sharedPath('models', 'stories260K.gguf'), text: { path: sharedPath('data', 'tinystories_val_200k.txt'), end: 100_000 }, nCtx: 256 });
+        runOperation({ op: 'evaluate', model: m, reference: sharedPath('models', 'stories260K.gguf'), text: { path: sharedPath('data', 'tinystories_val_200k.txt'), end: 100_000 }, nCtx: 256 });
       const g = await evaluate(out);
       const a = await evaluate(anchor);
       assert.ok(g.ppl < a.ppl, `${preset}: GPTQ perplexity ${g.ppl} vs llama.cpp imatrix ${a.ppl}`);

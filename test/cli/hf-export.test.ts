@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 
 import { readGguf } from '../../main/core/gguf/reader.js';
 import { importModel } from '../../main/core/model/import.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { openModel } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
@@ -32,7 +32,7 @@ describe('Hugging Face → GGUF export', { skip: skipNoShared }, () => {
       const hf = path.join(dir, 'hf');
       writeSyntheticHf(hf, { nVocab, nEmbd: 64, nFf: 128, nLayer: 2, nHead: 4, nHeadKv: 2, nCtx: 512 }, { arch, dtype: 'F16', seed: 7, tokenizerDir: TOKENIZERS[tokName] });
       const out = path.join(dir, 'model.gguf');
-      await quantizeWithPreset({ model: hf, preset: 'F16', out });
+      await runOperation({ op: 'quantize', model: hf, target: { preset: 'F16' }, out, method: 'rtn' });
       const gguf = readGguf(out);
       assert.equal(gguf.kv.get('general.architecture')!.value, arch);
       assert.equal(gguf.kv.get('tokenizer.ggml.model')!.value, 'gpt2');

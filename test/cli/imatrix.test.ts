@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { computeImatrix } from '../../main/core/calibration/imatrix-run.js';
 import { readGguf } from '../../main/core/gguf/reader.js';
 import { readTensorF32 } from '../../main/core/gguf/tensor-data.js';
-import { readImatrix } from '../../main/core/imatrix.js';
+import { readImatrix } from '../../main/core/imatrix/read.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
 
 describe('lowbit imatrix', { skip: skipNoShared }, () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { importModel } from '../../main/core/model/import.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { openModel } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
@@ -25,7 +25,7 @@ function mergeUnkRuns(ids: number[], unk: number) {
 /** Exports `src` with our writer, then checks that llama.cpp tokenizes like our reader and computes our logits. */
 async function checkInLlamaCpp(src: string, preset: string, nVocab: number, unkRuns?: { unk: number }) {
   const out = path.join(tmp(), 'export.gguf');
-  await quantizeWithPreset({ model: src, preset, out });
+  await runOperation({ op: 'quantize', model: src, target: { preset }, out, method: 'rtn' });
   const ours = tokenizerForModel(importModel(src));
   const readBack = tokenizerForModel(importModel(out));
   const model = await (await llamaCpp()).loadModel({ modelPath: out });

@@ -14,8 +14,8 @@ import { Store } from '../../main/core/db/store.js';
 import { kvString, readGguf } from '../../main/core/gguf/reader.js';
 import { importModel } from '../../main/core/model/import.js';
 import { planFromSensitivity } from '../../main/core/plan/plan.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
-import type { PlanFile } from '../../main/core/sensitivity/types.js';
+import { runOperation } from '../../main/core/operations/runner.js';
+import type { PlanFile } from '../../main/contract/sensitivity.js';
 import { roundTripSensitivity } from '../helpers/roundtrip-sensitivity.js';
 import { repoRoot, sharedPath, skipNoShared } from '../helpers/shared.js';
 
@@ -81,8 +81,8 @@ describe('lowbit plan and quantize --plan', { skip: skipNoShared }, () => {
     const desc = importModel(model);
     const plan = planFromSensitivity(roundTripSensitivity(model), { targetBpw: 8, model: desc });
     const out = path.join(dir, 'x.gguf');
-    const q = (p: PlanFile, extra: object = {}) => quantizeWithPreset({ model, plan: p, out, ...extra });
-    await assert.rejects(q(plan, { preset: 'Q4_0' }), /either a preset \(--type\) or a plan \(--plan\), not both/);
+    const q = (p: PlanFile, extra: object = {}) => runOperation({ op: 'quantize', model, target: { plan: p, ...extra }, out, method: 'rtn' });
+    await assert.rejects(q(plan, { preset: 'Q4_0' }), /either --type PRESET or --plan PLAN\.json \(one of them\)/);
     await assert.rejects(q(plan, { pure: true }), /--pure applies to presets/);
     const renamed = { ...plan, tensors: { ...plan.tensors, 'blk.9.attn_q.weight': 'Q8_0' } };
     await assert.rejects(q(renamed), /names tensor blk\.9\.attn_q\.weight, which .* does not have/);

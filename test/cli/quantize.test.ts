@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 
 import { Store } from '../../main/core/db/store.js';
 import { kvString, readGguf } from '../../main/core/gguf/reader.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { golden, readTensorBytes, sharedPath, skipNoShared } from '../helpers/shared.js';
 
 const sha = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
@@ -30,12 +30,12 @@ describe('lowbit quantize equals llama-quantize', { skip: skipNoShared }, () => 
   for (const preset of ['Q4_0', 'Q4_1', 'IQ4_NL', 'Q5_0']) {
     it(`stories260K ${preset} with llama.cpp's imatrix equals anchors/stories260K-imatrix-${preset}.gguf`, async () => {
       const out = path.join(tmp(), 'q.gguf');
-      await quantizeWithPreset({ model: sharedPath('models', 'stories260K.gguf'), preset, out, imatrix: sharedPath('anchors', 'stories260K.imatrix.gguf') });
+      await runOperation({ op: 'quantize', model: sharedPath('models', 'stories260K.gguf'), target: { preset }, out, method: 'rtn', imatrix: sharedPath('anchors', 'stories260K.imatrix.gguf') });
       assertSameTensors(out, sharedPath('anchors', `stories260K-imatrix-${preset}.gguf`));
     });
     it(`stories260K ${preset} without imatrix equals anchors/stories260K-rtn-${preset}.gguf`, async () => {
       const out = path.join(tmp(), 'q.gguf');
-      await quantizeWithPreset({ model: sharedPath('models', 'stories260K.gguf'), preset, out });
+      await runOperation({ op: 'quantize', model: sharedPath('models', 'stories260K.gguf'), target: { preset }, out, method: 'rtn' });
       assertSameTensors(out, sharedPath('anchors', `stories260K-rtn-${preset}.gguf`));
     });
   }
@@ -43,7 +43,7 @@ describe('lowbit quantize equals llama-quantize', { skip: skipNoShared }, () => 
   for (const preset of ['Q2_K', 'Q3_K_M', 'Q4_K_M', 'Q5_K_M'])
     it(`synth256 ${preset} equals golden/synth256-recipe-${preset}.gguf tensor by tensor`, async () => {
       const out = path.join(tmp(), 'q.gguf');
-      await quantizeWithPreset({ model: sharedPath('golden', 'synth256-f32.gguf'), preset, out });
+      await runOperation({ op: 'quantize', model: sharedPath('golden', 'synth256-f32.gguf'), target: { preset }, out, method: 'rtn' });
       const want = golden()[`synth256-recipe-${preset}.gguf`];
       const f = readGguf(out);
       for (const t of want.tensors) {
@@ -58,7 +58,7 @@ describe('lowbit quantize equals llama-quantize', { skip: skipNoShared }, () => 
     const dir = tmp();
     const store = new Store(path.join(dir, 'studio.db'));
     const out = path.join(dir, 'q.gguf');
-    const r = await quantizeWithPreset({ model: sharedPath('models', 'stories260K.gguf'), preset: 'Q8_0', out, store });
+    const r = await runOperation({ op: 'quantize', model: sharedPath('models', 'stories260K.gguf'), target: { preset: 'Q8_0' }, out, method: 'rtn' }, { store });
     const f = readGguf(out);
     assert.equal(kvString(f, 'lowbit.method'), 'rtn');
     assert.equal(kvString(f, 'lowbit.preset'), 'Q8_0');
@@ -74,7 +74,7 @@ describe('lowbit quantize equals llama-quantize', { skip: skipNoShared }, () => 
 
   it('refuses to requantize quantized tensors unless asked', async () => {
     await assert.rejects(
-      quantizeWithPreset({ model: sharedPath('golden', 'stories260K-pure-Q8_0.gguf'), preset: 'Q4_0', out: path.join(tmp(), 'x.gguf') }),
+      runOperation({ op: 'quantize', model: sharedPath('golden', 'stories260K-pure-Q8_0.gguf'), target: { preset: 'Q4_0' }, out: path.join(tmp(), 'x.gguf'), method: 'rtn' }),
       /already Q8_0: requantizing loses quality/,
     );
   });

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 
 import { readGguf } from '../../main/core/gguf/reader.js';
 import { importModel } from '../../main/core/model/import.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { openModel } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
@@ -29,7 +29,7 @@ describe('exported files load in llama.cpp with the logits we compute', { skip: 
   for (const [preset, type] of Object.entries(TYPES)) {
     it(type, async () => {
       const out = path.join(dir, `${type}.gguf`);
-      await quantizeWithPreset({ model: sharedPath('golden', 'synth256-f32.gguf'), preset, out, pure: true });
+      await runOperation({ op: 'quantize', model: sharedPath('golden', 'synth256-f32.gguf'), target: { preset, pure: true }, out, method: 'rtn' });
       assert.ok(readGguf(out).tensors.some((t) => t.type.name === type), `no ${type} tensor written`);
       const desc = importModel(out);
       const tokens = tokenizerForModel(desc).encode('Once upon a time, there was a little dog who liked to run in the park.');

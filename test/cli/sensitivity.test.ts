@@ -15,7 +15,7 @@ import { ggmlTypeByName, tensorBytes } from '../../main/core/gguf/ggml-types.js'
 import { spearman } from '../../main/core/plan/rank-correlation.js';
 import { measureKl } from '../../main/core/sensitivity/measure-kl.js';
 import { measureSensitivity } from '../../main/core/sensitivity/measure.js';
-import type { SensitivityReport } from '../../main/core/sensitivity/types.js';
+import type { SensitivityReport } from '../../main/contract/sensitivity.js';
 import { repoRoot, sharedPath, skipNoShared } from '../helpers/shared.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { addPlan, getPlan, listPlans, loadSensitivityReport, saveSensitivityReport } from '../../main/core/db/plans-store.js';
 import { Store } from '../../main/core/db/store.js';
 import { planFromSensitivity } from '../../main/core/plan/plan.js';
-import type { SensitivityReport } from '../../main/core/sensitivity/types.js';
+import type { SensitivityReport } from '../../main/contract/sensitivity.js';
 
 const report: SensitivityReport = {
   version: 1,

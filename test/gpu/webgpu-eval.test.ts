@@ -1,5 +1,5 @@
 // Evaluation with the forward pass on WebGPU against the native CPU engine, on stories260K and a
-// Q4_0 quantization of it (quantizeWithPreset), and on a synthetic model with Qwen's extras:
+// Q4_0 quantization of it (lowbit quantize's operation), and on a synthetic model with Qwen's extras:
 // - logits: |Δ| ≤ 1e-5 · max|logit| per position (measured 5e-7 of it: f32 sums in another order,
 //   the device's exp, and online softmax);
 // - perplexity within 1e-5 relative, mean KL within 1e-6 absolute (measured 2e-8 and 6e-8), the
@@ -11,12 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { runEvaluation } from '../../main/core/evaluation.js';
 import type { ModelDescription, TensorRef } from '../../main/core/model/types.js';
 import { importModel } from '../../main/core/model/import.js';
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
-import { evaluate, EvaluationCancelled, openModel } from '../../main/engine/evaluate.js';
+import { CancelledError } from '../../main/engine/cancelled.js';
+import { evaluate, openModel } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
 import { evaluateWebGpu } from '../../main/engine/webgpu/evaluate.js';
 import { GpuForward } from '../../main/engine/webgpu/forward.js';
@@ -42,7 +42,7 @@ describe('evaluation on WebGPU', { skip }, () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('per-position logits equal the native engine\'s within 1e-5 of the largest logit (F32 and Q4_0)', async (t) => {
-    await quantizeWithPreset({ model: f32, preset: 'Q4_0', out: q4 });
+    await runOperation({ op: 'quantize', model: f32, target: { preset: 'Q4_0' }, out: q4, method: 'rtn' });
     const types = new Set(importModel(q4).tensors.map((t) => t.type));
     assert.ok(types.has('Q4_0'), `the quantized model holds ${[...types]}`);
     for (const file of [f32, q4]) {
@@ -141,15 +141,15 @@ describe('evaluation on WebGPU', { skip }, () => {
     const ac = new AbortController();
     await assert.rejects(
       evaluateWebGpu(kernels!, model, { ...o, signal: ac.signal, onProgress: () => ac.abort() }),
-      (e) => e instanceof EvaluationCancelled,
+      (e) => e instanceof CancelledError,
     );
   });
 
-  it('runEvaluation with backend webgpu runs there, says so, and agrees with the CPU run', async () => {
-    const common = { model: f32, text: { path: sharedPath('data', 'tinystories_val.txt'), start: 0, end: 200 }, nCtx: 24 };
+  it('evaluate with backend webgpu runs there, says so, and agrees with the CPU run', async () => {
+    const common = { op: 'evaluate' as const, model: f32, text: { path: sharedPath('data', 'tinystories_val.txt'), start: 0, end: 200 }, nCtx: 24 };
     const notices: string[] = [];
-    const gpu = await runEvaluation({ ...common, backend: 'webgpu', onNotice: (m) => notices.push(m) });
-    const cpu = await runEvaluation({ ...common, backend: 'cpu' });
+    const gpu = await runOperation({ ...common, backend: 'webgpu' }, { onLog: (m) => notices.push(m) });
+    const cpu = await runOperation({ ...common, backend: 'cpu' });
     assert.equal(gpu.backend, 'webgpu', notices.join('\n'));
     assert.match(notices[0], /^backend: webgpu on /);
     assert.equal(cpu.backend, 'cpu');

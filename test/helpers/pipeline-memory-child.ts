@@ -4,7 +4,7 @@
 //   node --import tsx test/helpers/pipeline-memory-child.ts MODEL TEXT OUT SEQUENCES LENGTH
 import fs from 'node:fs';
 
-import { quantizeWithPreset } from '../../main/core/quantize-preset.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { NativeBinding, native } from '../../main/engine/native.js';
 
 const [model, text, out, sequences, length] = process.argv.slice(2);
@@ -20,8 +20,8 @@ binding.quantizeSequential = (...args) => {
   const job = pipeline.apply(binding, args);
   return { ...job, promise: job.promise.then((r) => ((peak = status('VmHWM')), r)) };
 };
-const r = await quantizeWithPreset({
-  model, preset: 'Q4_0', out, method: 'gptq', threads: 2,
-  calibration: { source: { path: text }, params: { sequences: Number(sequences), length: Number(length), seed: 0 } },
-});
+const r = await runOperation(
+  { op: 'quantize', model, target: { preset: 'Q4_0' }, out, method: 'gptq', calibration: { text, sequences: Number(sequences), length: Number(length), seed: 0 } },
+  { threads: 2 },
+);
 process.stdout.write(JSON.stringify({ baseline, peak, tokens: r.calibrationTokens, bytes: r.bytes }) + '\n');

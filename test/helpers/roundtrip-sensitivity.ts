@@ -10,7 +10,7 @@ import { importModel } from '../../main/core/model/import.js';
 import { isQuantizable } from '../../main/core/quant/presets.js';
 import { fixedBytes } from '../../main/core/sensitivity/measure.js';
 import { tensorPlace } from '../../main/core/sensitivity/tensor-place.js';
-import type { SensitivityReport, TensorSensitivity } from '../../main/core/sensitivity/types.js';
+import type { SensitivityReport, TensorSensitivity } from '../../main/contract/sensitivity.js';
 import { native } from '../../main/engine/native.js';
 import { readTensorValues } from '../../main/engine/tensor-values.js';
 

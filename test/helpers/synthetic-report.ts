@@ -2,7 +2,7 @@
 // 128 heads, 8 KV heads), for the heatmap's speed test ONLY: the shapes and byte counts are
 // exact, but the errors come from a formula over the shapes, not from measurements.
 import { ggmlTypeByName, tensorBytes } from '../../main/core/gguf/ggml-types.js';
-import type { SensitivityReport, TensorSensitivity } from '../../main/core/sensitivity/types.js';
+import type { SensitivityReport, TensorSensitivity } from '../../main/contract/sensitivity.js';
 
 const TYPES = ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0', 'F16'];
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { runEvaluation } from '../../main/core/evaluation.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { golden, sharedPath, skipNoShared } from '../helpers/shared.js';
 
 describe('perplexity equals llama.cpp on every golden file', { skip: skipNoShared }, () => {
@@ -12,7 +12,7 @@ describe('perplexity equals llama.cpp on every golden file', { skip: skipNoShare
   for (const [file, g] of Object.entries(files)) {
     if (g.llama_cpp_ppl === null) continue;
     it(file, async () => {
-      const r = await runEvaluation({ model: sharedPath('golden', file), text: { path: sharedPath('data', 'tinystories_val_200k.txt') }, nCtx: 256 });
+      const r = await runOperation({ op: 'evaluate', model: sharedPath('golden', file), text: { path: sharedPath('data', 'tinystories_val_200k.txt') }, nCtx: 256 });
       const tolerance = file.includes('f32') ? 0.001 : 0.005;
       const rel = Math.abs(r.ppl - g.llama_cpp_ppl!) / g.llama_cpp_ppl!;
       assert.ok(rel <= tolerance, `${file}: ours ${r.ppl.toFixed(4)}, llama.cpp ${g.llama_cpp_ppl} (${(rel * 100).toFixed(3)}% apart)`);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { readGguf } from '../../main/core/gguf/reader.js';
-import { runEvaluation } from '../../main/core/evaluation.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { SHAPES, writeSyntheticGguf } from '../fixtures/synthetic-model.js';
 
 describe('non-finite weights', () => {
@@ -23,7 +23,7 @@ describe('non-finite weights', () => {
     const text = path.join(dir, 'text.txt');
     fs.writeFileSync(text, 'Once upon a time there was a cat. '.repeat(100));
     await assert.rejects(
-      runEvaluation({ model, text: { path: text }, nCtx: 64, threads: 1 }),
+      runOperation({ op: 'evaluate', model, text: { path: text }, nCtx: 64 }, { threads: 1 }),
       /non-finite logits: tensor blk\.1\.ffn_up\.weight has a non-finite weight at row 3, column 7/,
     );
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { chooseBackend, parseBackend } from '../../main/engine/backend.js';
+import { chooseBackend, parseBackend } from '../../main/engine/backends/choose.js';
 import type { GpuKernels } from '../../main/engine/webgpu/index.js';
 
 const adapter = (software: boolean) => async () =>

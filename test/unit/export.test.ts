@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { exportGguf, ExportCancelled } from '../../main/core/export/export-gguf.js';
+import { exportGguf } from '../../main/core/export/export-gguf.js';
+import { CancelledError } from '../../main/engine/cancelled.js';
 import { exportMetadata } from '../../main/core/export/metadata.js';
 import { ggmlTypeByName } from '../../main/core/gguf/ggml-types.js';
 import { kvString, readGguf } from '../../main/core/gguf/reader.js';
@@ -48,7 +49,7 @@ describe('GGUF export', { skip: skipNoShared }, () => {
     const metadata = exportMetadata(src.kv, { fileType: 7, quantized: true, provenance: { method: 'rtn' } });
     const p = exportGguf({ outPath: path.join(dir, 'x.gguf'), metadata, tensors, signal: ac.signal });
     ac.abort();
-    await assert.rejects(p, ExportCancelled);
+    await assert.rejects(p, CancelledError);
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { readGguf } from '../../main/core/gguf/reader.js';
-import { ImatrixEntry, writeImatrix } from '../../main/core/imatrix-writer.js';
+import { ImatrixEntry, writeImatrix } from '../../main/core/imatrix/write.js';
 import { readTensorBytes, sharedPath, skipNoShared } from '../helpers/shared.js';
 
 describe('imatrix writer', { skip: skipNoShared }, () => {

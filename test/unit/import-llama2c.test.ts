@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { runEvaluation } from '../../main/core/evaluation.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { importModel } from '../../main/core/model/import.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
 import { readTensorBytes, sharedPath, skipNoShared } from '../helpers/shared.js';
@@ -37,7 +37,7 @@ describe('llama2.c import', { skip: skipNoShared }, () => {
   });
 
   it('evaluates to llama.cpp\'s perplexity straight from the checkpoint', async () => {
-    const r = await runEvaluation({ model: sharedPath('models', 'stories260K.bin'), text: { path: sharedPath('data', 'tinystories_val_200k.txt') }, nCtx: 256 });
+    const r = await runOperation({ op: 'evaluate', model: sharedPath('models', 'stories260K.bin'), text: { path: sharedPath('data', 'tinystories_val_200k.txt') }, nCtx: 256 });
     assert.ok(Math.abs(r.ppl - 4.1576) / 4.1576 < 0.001, `ppl ${r.ppl}`);
   });
 
@@ -47,7 +47,7 @@ describe('llama2.c import', { skip: skipNoShared }, () => {
     const tok = tokenizerForModel(d);
     const text = 'Once upon a time, there was a little bird.';
     assert.equal(tok.decode(tok.encode(text)), text);
-    const r = await runEvaluation({ model: d.path, text: { path: sharedPath('data', 'tinystories_val_200k.txt'), end: 60_000 }, nCtx: 256 });
+    const r = await runOperation({ op: 'evaluate', model: d.path, text: { path: sharedPath('data', 'tinystories_val_200k.txt'), end: 60_000 }, nCtx: 256 });
     assert.ok(r.ppl > 1 && r.ppl < 20, `babyllama perplexity ${r.ppl}`);
   });
 

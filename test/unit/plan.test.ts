@@ -8,7 +8,7 @@ import { parseByteSize } from '../../main/core/plan/byte-size.js';
 import { planFromSensitivity } from '../../main/core/plan/plan.js';
 import { bitsPerWeight } from '../../main/core/plan/rules.js';
 import { tensorPlace } from '../../main/core/sensitivity/tensor-place.js';
-import type { SensitivityReport, TensorSensitivity } from '../../main/core/sensitivity/types.js';
+import type { SensitivityReport, TensorSensitivity } from '../../main/contract/sensitivity.js';
 
 const K_TYPES = ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0'];
 const SMALL_TYPES = ['Q4_0', 'Q5_0', 'Q8_0', 'F16'];

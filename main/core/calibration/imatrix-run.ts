@@ -2,12 +2,13 @@
 // tokens, first token BOS, every token counted) and file format.
 import path from 'node:path';
 
-import { type BackendChoice, chooseBackend } from '../../engine/backend.js';
+import { type BackendChoice, chooseBackend } from '../../engine/backends/choose.js';
+import { CancelledError, throwIfCancelled } from '../../engine/cancelled.js';
 import { openModel } from '../../engine/evaluate.js';
 import { awaitJob, type ModelHandle, native } from '../../engine/native.js';
 import { GpuForward, type LinearInputTap } from '../../engine/webgpu/forward.js';
 import type { GpuKernels } from '../../engine/webgpu/index.js';
-import { ImatrixEntry, writeImatrix } from '../imatrix-writer.js';
+import { ImatrixEntry, writeImatrix } from '../imatrix/write.js';
 import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
 import { tokenizerForModel } from '../tokenizer/for-model.js';
@@ -57,7 +58,7 @@ export async function computeImatrix(req: ImatrixRequest): Promise<ImatrixReport
     }
     const backend = r ? 'webgpu' : 'cpu';
     if (!r) {
-      r = await awaitJob(native().imatrix(handle, tokens, opts, req.onProgress), req.signal);
+      r = await awaitJob(native().imatrix(handle, tokens, opts, req.onProgress), req.signal, () => new CancelledError());
     }
     const entries = new Map<string, ImatrixEntry>();
     for (const [name, sums] of Object.entries(r.sums)) entries.set(name, { sums: Float32Array.from(sums), counts: [r.tokens] });
@@ -94,9 +95,7 @@ async function gpuSquareSums(
     const squareSums = await kernels.squareSums();
     const inputs: { names: string[]; offset: number; dim: number }[] = [];
     const sums: Record<string, Float64Array> = {};
-    const checkCancel = () => {
-      if (req.signal?.aborted) throw new Error('cancelled');
-    };
+    const checkCancel = () => throwIfCancelled(req.signal);
     for (let c = 0; c < nChunk; c++) {
       checkCancel();
       const batch = tokens.slice(c * o.nCtx, (c + 1) * o.nCtx);

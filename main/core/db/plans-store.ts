@@ -1,7 +1,7 @@
 // Sensitivity reports and plans in the store: a report is one row per (tensor, candidate type) in
 // tensor_stats plus its run-level fields in sensitivity_reports, and reads back as the same
 // SensitivityReport; plans are kept whole as JSON with their headline figures in columns.
-import type { PlanFile, SensitivityReport, TensorSensitivity } from '../sensitivity/types.js';
+import type { PlanFile, SensitivityReport, TensorSensitivity } from '../../contract/sensitivity.js';
 import type { Store } from './store.js';
 
 export function saveSensitivityReport(store: Store, runId: number, report: SensitivityReport): void {

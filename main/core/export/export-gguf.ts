@@ -3,6 +3,7 @@
 // fsynced and renamed only when complete. Cancel or failure leaves nothing under the final name.
 import fs from 'node:fs';
 
+import { CancelledError } from '../../engine/cancelled.js';
 import { awaitJob, ConvertJob, NativeJob, native } from '../../engine/native.js';
 import { ggmlTypeByName } from '../gguf/ggml-types.js';
 import type { GgufKv } from '../gguf/gguf-values.js';
@@ -43,12 +44,7 @@ export interface ExportResult<T = void> {
   written: T;
 }
 
-export class ExportCancelled extends Error {
-  constructor(path: string) {
-    super(`export cancelled: nothing was written to ${path}`);
-    this.name = 'ExportCancelled';
-  }
-}
+const cancelled = (path: string) => new CancelledError(`cancelled: nothing was written to ${path}`);
 
 export async function exportGguf<T = void>(o: ExportOptions<T>): Promise<ExportResult<T>> {
   const planned: PlannedTensor[] = o.tensors.map((t) => {
@@ -57,7 +53,7 @@ export async function exportGguf<T = void>(o: ExportOptions<T>): Promise<ExportR
     return { name: t.name, type, ne: t.ne ?? t.source.ne };
   });
   const layout = layoutGguf(o.metadata, planned, o.alignment ?? 32);
-  if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
+  if (o.signal?.aborted) throw cancelled(o.outPath);
   const writer = o.writer ?? ((tempPath, jobs, onProgress) => native().convertTensors(tempPath, jobs, { threads: o.threads ?? 1 }, onProgress) as NativeJob<T>);
   let written: T | undefined;
   try {
@@ -78,10 +74,10 @@ export async function exportGguf<T = void>(o: ExportOptions<T>): Promise<ExportR
       }));
       written = await awaitJob(writer(tempPath, jobs, o.onProgress), o.signal);
       // a cancel that arrived as the last chunk finished still means "no file"
-      if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
+      if (o.signal?.aborted) throw cancelled(o.outPath);
     });
   } catch (e) {
-    if (o.signal?.aborted) throw new ExportCancelled(o.outPath);
+    if (o.signal?.aborted) throw cancelled(o.outPath);
     throw e;
   }
   return {

@@ -2,6 +2,7 @@
 // and cancel. State is written to SQLite (throttled) so a reopened window sees running and
 // finished jobs; listeners get events as they happen (the hosts forward them to the renderer).
 import type { JobEvent, JobInfo, JobSpec } from '../../contract/api.js';
+import { CancelledError } from '../../engine/cancelled.js';
 import type { Store } from '../db/store.js';
 import { JobStore, LOG_LINES } from './job-store.js';
 
@@ -16,13 +17,6 @@ export interface JobContext {
 }
 
 export type JobWork = (ctx: JobContext) => Promise<unknown>;
-
-export class JobCancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'JobCancelledError';
-  }
-}
 
 const SAVE_EVERY_MS = 500;
 const EVENT_EVERY_MS = 100;
@@ -68,7 +62,7 @@ export class JobRunner {
       return; // already finished: nothing to cancel
     }
     this.log(l, 'cancel requested');
-    l.controller.abort(new JobCancelledError());
+    l.controller.abort(new CancelledError());
   }
 
   /** Resolves when every job started so far has settled. */
@@ -113,13 +107,13 @@ export class JobRunner {
     try {
       // yield once so start() returns before the work's synchronous part runs
       await new Promise((r) => setImmediate(r));
-      if (l.controller.signal.aborted) throw new JobCancelledError();
+      if (l.controller.signal.aborted) throw new CancelledError();
       l.info.result = (await work(ctx)) ?? null;
       l.info.status = 'done';
       l.info.progress = 1;
       this.pushLog(l, 'done');
     } catch (e) {
-      const cancelled = l.controller.signal.aborted;
+      const cancelled = e instanceof CancelledError || l.controller.signal.aborted;
       l.info.status = cancelled ? 'cancelled' : 'failed';
       l.info.error = cancelled ? 'cancelled by the user' : (e as Error).message;
       this.pushLog(l, cancelled ? 'cancelled' : `failed: ${(e as Error).message}`);

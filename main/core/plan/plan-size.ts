@@ -6,7 +6,7 @@ import { quantizedMetadata } from '../export/quantized-metadata.js';
 import { ggmlTypeByName } from '../gguf/ggml-types.js';
 import { layoutGguf } from '../gguf/writer.js';
 import type { ModelDescription } from '../model/types.js';
-import type { PlanFile } from '../sensitivity/types.js';
+import type { PlanFile } from '../../contract/sensitivity.js';
 import { planParams, planTensorTypes } from './plan-types.js';
 
 export const GGUF_ALIGNMENT = 32;

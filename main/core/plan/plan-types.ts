@@ -2,7 +2,7 @@
 // this model (same quantizable tensors, same shapes) and that every type fits its tensor's rows.
 import type { ModelDescription } from '../model/types.js';
 import { isQuantizable, PresetChoice, unquantizedType } from '../quant/presets.js';
-import type { PlanFile } from '../sensitivity/types.js';
+import type { PlanFile } from '../../contract/sensitivity.js';
 import { fitsRow, ggmlType } from './rules.js';
 
 export class PlanMismatchError extends Error {

@@ -15,7 +15,7 @@ import { BudgetTooSmallError, Candidate, allocate } from './allocate.js';
 import { tensorBytes } from '../gguf/ggml-types.js';
 import type { ModelDescription } from '../model/types.js';
 import { fitRowWidth } from '../quant/presets.js';
-import type { PlanFile, SensitivityReport, TensorSensitivity } from '../sensitivity/types.js';
+import type { PlanFile, SensitivityReport, TensorSensitivity } from '../../contract/sensitivity.js';
 import { GGUF_ALIGNMENT, planFileSize } from './plan-size.js';
 import { fitPrediction, scaleFor } from './predict.js';
 import { DEFAULT_MINIMUMS, DEFAULT_UNREACHED_TYPE, bitsPerWeight, fitsRow, ggmlType, minimumFor, resolvePins } from './rules.js';

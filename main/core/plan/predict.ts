@@ -4,7 +4,7 @@
 // candidates and globally otherwise; kinds behave differently (an error in attn_v reaches the
 // logits differently from one in ffn_gate), a single global scale would misrank them. Without
 // any KL the error itself is the prediction (basis 'error'): not in nats, but it ranks plans.
-import type { SensitivityReport } from '../sensitivity/types.js';
+import type { SensitivityReport } from '../../contract/sensitivity.js';
 
 export const MIN_POINTS_PER_KIND = 3;
 

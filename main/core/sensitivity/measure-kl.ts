@@ -11,10 +11,11 @@ import { loadText, TextSource } from '../calibration/text-source.js';
 import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
 import { tokenizerForModel } from '../tokenizer/for-model.js';
-import { evaluate, EvaluationCancelled } from '../../engine/evaluate.js';
+import { throwIfCancelled } from '../../engine/cancelled.js';
+import { evaluate } from '../../engine/evaluate.js';
 import { native } from '../../engine/native.js';
 import { readTensorValues } from '../../engine/tensor-values.js';
-import type { SensitivityReport } from './types.js';
+import type { SensitivityReport } from '../../contract/sensitivity.js';
 
 export interface KlRequest {
   text: TextSource;
@@ -41,7 +42,7 @@ export async function measureKl(report: SensitivityReport, req: KlRequest): Prom
       if (!source) throw new Error(`tensor ${t.name} of the report is not in ${desc.path}`);
       const w = readTensorValues(source);
       for (const c of t.candidates) {
-        if (req.signal?.aborted) throw new EvaluationCancelled();
+        throwIfCancelled(req.signal);
         const data = native().quantize(c.type, w, w.length / source.ne[0], source.ne[0], null);
         const file = path.join(dir, 'tensor.bin');
         fs.writeFileSync(file, data);

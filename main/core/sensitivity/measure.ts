@@ -9,10 +9,11 @@ import { ggmlTypeByName, tensorBytes } from '../gguf/ggml-types.js';
 import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
 import { isQuantizable, unquantizedType } from '../quant/presets.js';
+import { CancelledError, throwIfCancelled } from '../../engine/cancelled.js';
 import { openModel } from '../../engine/evaluate.js';
 import { awaitJob, native, NativeSensitivityEntry } from '../../engine/native.js';
 import { tensorPlace } from './tensor-place.js';
-import type { SensitivityReport, TensorSensitivity } from './types.js';
+import type { SensitivityReport, TensorSensitivity } from '../../contract/sensitivity.js';
 
 export const DEFAULT_SENSITIVITY_TYPES = ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0'];
 
@@ -29,13 +30,6 @@ export interface SensitivityRequest {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
-export class SensitivityCancelled extends Error {
-  constructor() {
-    super('sensitivity measurement cancelled');
-    this.name = 'SensitivityCancelled';
-  }
-}
-
 export function checkCandidateTypes(types: string[]): string[] {
   const known = new Set(native().typeInfo().map((t) => t.name));
   for (const t of types) if (!known.has(t) || t === 'F32') throw new Error(`${t} is not a candidate type (choose among ${[...known].filter((k) => k !== 'F32').join(', ')})`);
@@ -50,13 +44,13 @@ export async function measureSensitivity(req: SensitivityRequest): Promise<Sensi
   const handle = openModel(desc);
   let entries: NativeSensitivityEntry[];
   try {
-    if (req.signal?.aborted) throw new SensitivityCancelled();
+    throwIfCancelled(req.signal);
     const job = native().sensitivity(handle, set.tokens, {
       seqLen: req.calibration.params.length, threads: req.threads ?? 1, types, gptq: method === 'gptq', outputErrorSequences: req.outputErrorSequences ?? 0,
     }, (d, t) =>
       req.onProgress?.('measuring blocks', d, t),
     );
-    entries = await awaitJob(job, req.signal, () => new SensitivityCancelled());
+    entries = await awaitJob(job, req.signal, () => new CancelledError());
   } finally {
     native().closeModel(handle);
   }

@@ -2,7 +2,7 @@
 // GGUF names (dense, merged experts *_exps, shared experts *_shexp, the router ffn_gate_inp, the
 // older per-expert split blk.N.ffn_down.E.weight) and the Hugging Face names of llama-style and
 // MoE checkpoints (Mixtral block_sparse_moe, Qwen-MoE mlp.experts / shared_expert).
-import type { TensorPlace } from './types.js';
+import type { TensorPlace } from '../../contract/sensitivity.js';
 
 const HF_KIND: Record<string, string> = {
   'self_attn.q_proj': 'attn_q',

@@ -6,7 +6,7 @@ import type { PlanResult, PlanTarget, SavedPlan, SensitivityReport } from '../..
 import type { PlanRow } from '../db/plans-store.js';
 import type { ModelDescription } from '../model/types.js';
 import { PlanBelowMinimumError, planFromSensitivity } from '../plan/plan.js';
-import type { PlanFile } from '../sensitivity/types.js';
+import type { PlanFile } from '../../contract/sensitivity.js';
 
 export function weightsOf(report: SensitivityReport): number {
   return report.tensors.reduce((s, t) => s + t.ne.reduce((a, b) => a * b, 1), 0);

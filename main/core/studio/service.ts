@@ -3,18 +3,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { JobInfo, ModelSummary, PlanTarget, Project, RunSummary, SensitivityReport, StudioApi, TensorComparison, TextSetInfo } from '../../contract/api.js';
-import { addPlan, getPlan, listPlans } from '../db/plans-store.js';
+import { getPlan, listPlans, loadSensitivityReport, saveSensitivityReport } from '../db/plans-store.js';
 import type { ProjectRow, RunRow, Store, TextSetRow } from '../db/store.js';
 import { JobRunner } from '../jobs/runner.js';
 import { jobWork } from '../jobs/work.js';
 import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
+import { reportModel } from '../operations/plan.js';
+import { runOperation } from '../operations/runner.js';
 import { PRESETS } from '../quant/presets.js';
-import { ggufPreview } from './gguf-preview.js';
+import { ggufPreview } from '../gguf/preview.js';
 import { checkLlamaCpp } from './llama-check.js';
 import { listDir } from './list-dir.js';
 import { makePlan, PlanBounds, planBounds, planResult, savedPlan, weightsOf } from './plan.js';
-import { readSensitivityReport } from './report-file.js';
+import { readSensitivityReport } from '../sensitivity/report-file.js';
 
 const project = (r: ProjectRow): Project => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at });
 const run = (r: RunRow): RunSummary => ({
@@ -23,6 +25,13 @@ const run = (r: RunRow): RunSummary => ({
 const textSet = (t: TextSetRow): TextSetInfo => ({
   id: t.id, purpose: t.purpose, source: t.sourcePath, sha256: t.sourceSha256, params: t.params, tokens: t.nTokens, createdAt: t.createdAt,
 });
+
+/** A sensitivity run's report; databases from before the sensitivity_reports table kept it in the run's results. */
+function storedReport(store: Store, r: RunRow): SensitivityReport {
+  const legacy = r.results as SensitivityReport | null;
+  const kept = store.db.prepare('SELECT 1 FROM sensitivity_reports WHERE run_id = ?').get(r.id);
+  return !kept && legacy?.version === 1 && Array.isArray(legacy.tensors) ? legacy : loadSensitivityReport(store, r.id);
+}
 
 export interface StudioService extends StudioApi {
   /** resolves when every job started so far has settled */
@@ -39,7 +48,7 @@ export function studioService(store: Store): StudioService {
     const r = store.run(runId);
     if (!r || r.kind !== 'sensitivity') throw new Error(`run ${runId} is not a sensitivity run`);
     if (r.status !== 'done') throw new Error(`sensitivity run ${runId} is ${r.status}`);
-    const rep = r.results as SensitivityReport;
+    const rep = storedReport(store, r);
     if (reports.size >= 8) reports.delete(reports.keys().next().value!);
     reports.set(runId, rep);
     return rep;
@@ -49,12 +58,7 @@ export function studioService(store: Store): StudioService {
   const models = new Map<number, ModelDescription | undefined>();
   function modelOf(runId: number): ModelDescription | undefined {
     if (!models.has(runId)) {
-      let d: ModelDescription | undefined;
-      try {
-        d = importModel(report(runId).model.path);
-      } catch {
-        d = undefined;
-      }
+      const d = reportModel(report(runId).model.path);
       if (models.size >= 8) models.delete(models.keys().next().value!);
       models.set(runId, d);
     }
@@ -131,8 +135,8 @@ export function studioService(store: Store): StudioService {
       if (!store.project(projectId)) throw new Error(`no project with id ${projectId}`);
       const rep = readSensitivityReport(file);
       const id = store.startRun({ kind: 'sensitivity', params: { file: path.resolve(file), model: rep.model.path, method: rep.method }, projectId });
-      store.addTensorStats(id, rep.tensors.flatMap((t) => t.candidates.map((c) => ({ tensor: t.name, layer: t.layer, kind: t.kind, type: c.type, bytes: c.bytes, error: c.error, activations: t.activations }))));
-      store.finishRun(id, 'done', { results: rep });
+      saveSensitivityReport(store, id, rep);
+      store.finishRun(id, 'done', { results: { tensors: rep.tensors.length, file: path.resolve(file) } });
       return run(store.run(id)!);
     },
     async plan(runId, target, pins) {
@@ -140,9 +144,8 @@ export function studioService(store: Store): StudioService {
       return planResult(planFor(runId, target, pins), b, weightsOf(report(runId)), modelOf(runId) !== undefined);
     },
     async savePlan(runId, target, pins) {
-      const plan = planFor(runId, target, pins);
-      const id = addPlan(store, { plan, projectId: store.run(runId)!.project_id, sensitivityRunId: runId });
-      return savedPlan(getPlan(store, id)!);
+      const r = await runOperation({ op: 'plan', sensitivity: { runId }, target, pins }, { store, projectId: store.run(runId)?.project_id ?? null });
+      return savedPlan(getPlan(store, r.planId!)!);
     },
     async listPlans(projectId) {
       return listPlans(store, { projectId }).map(savedPlan);
@@ -166,17 +169,7 @@ export function studioService(store: Store): StudioService {
       return [...rows.values()];
     },
     async exportRun(runId, out) {
-      const r = quantizeRun(runId);
-      const src = (r.results as { out?: string } | null)?.out;
-      if (r.status !== 'done' || !src) throw new Error(`quantize run ${runId} has no finished file`);
-      if (!/\.gguf$/i.test(out)) throw new Error('the export file must end in .gguf');
-      const dest = path.resolve(out);
-      if (dest !== path.resolve(src)) {
-        const tmp = `${dest}.tmp`;
-        await fs.promises.copyFile(src, tmp);
-        await fs.promises.rename(tmp, dest);
-      }
-      return ggufPreview(dest);
+      return runOperation({ op: 'export', runId, out }, { store, projectId: store.run(runId)?.project_id ?? null });
     },
     async ggufPreview(file) {
       return ggufPreview(file);

@@ -1,13 +1,14 @@
 // Perplexity / KL evaluation with the forward pass on WebGPU (forward.ts), in the native
 // evaluator's protocol: chunks of nCtx tokens from an empty cache, BOS first, second half scored.
 // The reference model, when given, runs the same way on the same device.
-import type { ModelDescription } from '../../core/model/types.js';
-import { type EvaluateOptions, type Evaluation, EvaluationCancelled, summarize } from '../evaluate.js';
+import type { EngineModel } from '../model-types.js';
+import { throwIfCancelled } from '../cancelled.js';
+import { type EvaluateOptions, type Evaluation, summarize } from '../evaluate.js';
 import { checkFinite, emptySums, scoreChunk } from '../scoring.js';
 import { GpuForward } from './forward.js';
 import type { GpuKernels } from './kernels.js';
 
-export async function evaluateWebGpu(kernels: GpuKernels, model: ModelDescription, o: EvaluateOptions): Promise<Evaluation> {
+export async function evaluateWebGpu(kernels: GpuKernels, model: EngineModel, o: EvaluateOptions): Promise<Evaluation> {
   const start = performance.now();
   const { nCtx, tokens } = o;
   if (!Number.isInteger(nCtx) || nCtx < 4) throw new Error('the context must hold at least 4 tokens');
@@ -15,7 +16,7 @@ export async function evaluateWebGpu(kernels: GpuKernels, model: ModelDescriptio
   if (nChunk < 1) throw new Error(`the text has ${tokens.length} tokens, fewer than one context of ${nCtx}`);
   if (o.reference && o.reference.hparams.nVocab !== model.hparams.nVocab) throw new Error("the reference model's vocabulary differs from the model's");
   const checkCancel = () => {
-    if (o.signal?.aborted) throw new EvaluationCancelled();
+    throwIfCancelled(o.signal);
   };
   checkCancel();
   const V = model.hparams.nVocab;

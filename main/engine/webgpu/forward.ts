@@ -2,7 +2,7 @@
 // quantized weights are uploaded once and stay on the device; per call the token embeddings and
 // RoPE's cos/sin table go up, every step runs on device buffers (forward-ops.ts, the linear layers'
 // dequantize-matmul), and only the logits come back.
-import type { ModelDescription, TensorRef } from '../../core/model/types.js';
+import type { EngineModel, TensorRef } from '../model-types.js';
 import { native } from '../native.js';
 import { readTensorBytes } from '../tensor-values.js';
 import { checkAttentionShape, ForwardOps, type RopeParams, ropeTable } from './forward-ops.js';
@@ -62,7 +62,7 @@ export class GpuForward {
   private constructor(
     private readonly kernels: GpuKernels,
     private readonly ops: ForwardOps,
-    private readonly desc: ModelDescription,
+    private readonly desc: EngineModel,
     private readonly embd: { type: string; bytes: Uint8Array; rowBytes: number },
     private readonly layers: Layer[],
     private readonly outputNorm: GPUBuffer,
@@ -75,7 +75,7 @@ export class GpuForward {
   }
 
   /** Reads the model's weights and uploads them (all but the token embeddings) to the GPU. */
-  static async load(kernels: GpuKernels, desc: ModelDescription): Promise<GpuForward> {
+  static async load(kernels: GpuKernels, desc: EngineModel): Promise<GpuForward> {
     const hp = desc.hparams;
     if (hp.nHead <= 0 || hp.nHeadKv <= 0 || hp.nHead % hp.nHeadKv || hp.headDim <= 0 || hp.ropeDim > hp.headDim || hp.ropeDim % 2)
       throw new Error('inconsistent attention hyper-parameters');

@@ -1,8 +1,8 @@
 // What a GGUF file says about itself, read back from disk: the Export view's metadata preview.
 import type { GgufPreview } from '../../contract/api.js';
-import type { GgufKv } from '../gguf/gguf-values.js';
-import { GgufType } from '../gguf/gguf-values.js';
-import { readGguf } from '../gguf/reader.js';
+import type { GgufKv } from './gguf-values.js';
+import { GgufType } from './gguf-values.js';
+import { readGguf } from './reader.js';
 
 const MAX_TEXT = 160;
 

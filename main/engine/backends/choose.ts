@@ -1,9 +1,9 @@
 // Backend choice for evaluation and calibration: `cpu`, `webgpu`, `cuda` or `auto`. A backend that
 // is missing, failing, or has no implementation of the task falls back to the CPU, and the
 // selection carries a message saying which backend runs and why.
-import { BACKEND_CHOICES, type BackendChoice } from '../contract/api.js';
-import { type CudaInfo, native } from './native.js';
-import { type GpuKernels, webgpuKernels } from './webgpu/index.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../../contract/api.js';
+import { type CudaInfo, native } from '../native.js';
+import { type GpuKernels, webgpuKernels } from '../webgpu/index.js';
 
 export { BACKEND_CHOICES, type BackendChoice };
 export type BackendName = 'cpu' | 'webgpu' | 'cuda';

@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { Store } from '../db/store.js';
-import { sha256File } from './file-hash.js';
-import type { ModelDescription } from './types.js';
+import type { Store } from './store.js';
+import { sha256File } from '../model/file-hash.js';
+import type { ModelDescription } from '../model/types.js';
 
 export async function recordModel(store: Store, d: ModelDescription, projectId?: number | null): Promise<number> {
   const file = path.resolve(d.path);

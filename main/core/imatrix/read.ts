@@ -1,8 +1,8 @@
 // Reads llama.cpp's imatrix GGUF files (llama-imatrix output): per tensor, the importance of each
 // input column is its Σx² divided by the tokens counted, as llama-quantize computes it; columns of
 // experts that never saw a token get importance 1.
-import { readGguf } from './gguf/reader.js';
-import { readTensorF32 } from './gguf/tensor-data.js';
+import { readGguf } from '../gguf/reader.js';
+import { readTensorF32 } from '../gguf/tensor-data.js';
 
 export interface Imatrix {
   path: string;

@@ -2,7 +2,7 @@
 // the parts the studio relies on, so a wrong file fails with a message instead of a broken view.
 import fs from 'node:fs';
 
-import type { SensitivityReport } from '../../contract/api.js';
+import type { SensitivityReport } from '../../contract/sensitivity.js';
 
 const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 

@@ -1,9 +1,9 @@
 // Writes importance matrices in llama.cpp's imatrix GGUF format (what llama-imatrix produces and
 // llama-quantize --imatrix reads): per tensor `<name>.in_sum2` (Σx² per input column, F32) and
 // `<name>.counts` (tokens seen, F32), with general.type = "imatrix".
-import { ggmlTypeByName } from './gguf/ggml-types.js';
-import { GgufKv } from './gguf/gguf-values.js';
-import { kv, writeGgufFile } from './gguf/writer.js';
+import { ggmlTypeByName } from '../gguf/ggml-types.js';
+import { GgufKv } from '../gguf/gguf-values.js';
+import { kv, writeGgufFile } from '../gguf/writer.js';
 
 export interface ImatrixEntry {
   /** Σ x_j² over the calibration tokens, one value per input column (per expert, row-major, for MoE) */
