@@ -59,6 +59,7 @@ export function planCommand(): Command {
     .option('--no-default-minimums', 'drop the default minimums (only --min applies)')
     .option('--unreached <type>', 'type for tensors never reached by calibration', DEFAULT_UNREACHED_TYPE)
     .option('-o, --out <file>', 'write the plan (JSON) here, for lowbit quantize --plan')
+    .option('--force', 'replace the output file if it exists (never a model the studio has opened or a file a quantize run wrote)')
     .option('--json', 'print the plan as JSON instead of a summary')
     .option('--db <path>', DB_HELP)
     .option('--no-record', 'do not record the plan in the database')
@@ -71,12 +72,12 @@ Examples:
   lowbit plan model-F16.gguf --sensitivity sens.json --target-bpw 4.25 -o plan.json
   lowbit plan model-F16.gguf --run 12 --target-size 3.9GB --pin 'output.weight=Q6_K' --min ffn_down=Q4_K -o plan.json
   lowbit quantize model-F16.gguf --plan plan.json --method gptq --calib calib.txt -o model-plan.gguf`)
-    .action(async (model: string, o: { sensitivity?: string; run?: number; targetBpw?: number; targetSize?: number; pin: string[]; min: string[]; defaultMinimums: boolean; unreached: string; out?: string; json?: boolean; db?: string; record: boolean }) => {
+    .action(async (model: string, o: { sensitivity?: string; run?: number; targetBpw?: number; targetSize?: number; pin: string[]; min: string[]; defaultMinimums: boolean; unreached: string; out?: string; force?: boolean; json?: boolean; db?: string; record: boolean }) => {
       if ((o.targetBpw === undefined) === (o.targetSize === undefined)) throw new Error('give one target: --target-bpw X or --target-size SIZE');
       const store = o.record || o.run !== undefined ? openStore(o.db) : undefined;
       try {
         const r = await runOperation({
-          op: 'plan', model, out: o.out,
+          op: 'plan', model, out: o.out, overwrite: o.force,
           sensitivity: (o.sensitivity !== undefined ? { file: o.sensitivity, ...(o.run !== undefined ? { runId: o.run } : {}) } : { runId: o.run }) as PlanSpec['sensitivity'],
           target: o.targetBpw !== undefined ? { kind: 'bpw', value: o.targetBpw } : { kind: 'bytes', value: o.targetSize! },
           pins: Object.fromEntries(o.pin.map((s) => parseAssignment(s, '--pin'))),

@@ -48,6 +48,7 @@ export function quantizeCommand(): Command {
     .option('--imatrix <file>', 'importance matrix (llama-imatrix GGUF) to weight the rounding')
     .option('--pure', 'every quantizable tensor gets the type itself, without the preset\'s per-tensor choices')
     .option('--allow-requantize', 'allow requantizing tensors that are already quantized')
+    .option('--force', 'replace the output file if it exists (never a model the studio has opened or a file a quantize run wrote)')
     .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
     .option('--db <path>', DB_HELP)
     .option('--no-record', 'do not record the run in the database')
@@ -90,7 +91,7 @@ Examples:
 interface QuantizeOptions {
   type?: string; plan?: string; out: string; method: string; calib?: string; calibSeqs: number; calibLen: number; seed: number;
   damp?: number; gptqBlock?: number; actOrder?: boolean; qep?: boolean; qepAlpha?: number; imatrix?: string; pure?: boolean;
-  allowRequantize?: boolean; threads: number; db?: string; record: boolean; json?: boolean;
+  allowRequantize?: boolean; force?: boolean; threads: number; db?: string; record: boolean; json?: boolean;
 }
 
 /** The spec the options describe, as given: runOperation's validateOperation checks the rules between them. */
@@ -98,7 +99,7 @@ function quantizeSpec(model: string, o: QuantizeOptions, plan: PlanFile | undefi
   const defined = (v: Record<string, unknown>) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
   const gptq = defined({ damp: o.damp, blockSize: o.gptqBlock, actOrder: o.actOrder, qep: o.qep, qepAlpha: o.qepAlpha });
   return defined({
-    op: 'quantize', model, out: o.out, allowRequantize: o.allowRequantize, method: o.method,
+    op: 'quantize', model, out: o.out, allowRequantize: o.allowRequantize, overwrite: o.force, method: o.method,
     target: defined({ preset: o.type, plan, pure: o.pure }),
     imatrix: o.imatrix,
     calibration: o.calib === undefined ? undefined : { text: o.calib, sequences: o.calibSeqs, length: o.calibLen, seed: o.seed },

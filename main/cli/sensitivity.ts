@@ -35,6 +35,7 @@ export function sensitivityCommand(): Command {
     .option('--kl-ctx <n>', 'context for --measure-kl', positiveInt('--kl-ctx'), 256)
     .option('--kl-chunks <n>', 'chunks of --kl-ctx tokens evaluated for --measure-kl', positiveInt('--kl-chunks'), 4)
     .option('-o, --out <file>', 'write the report as JSON (the input of lowbit plan --sensitivity)')
+    .option('--force', 'replace the output file if it exists (never a model the studio has opened or a file a quantize run wrote)')
     .option('--threads <n>', 'CPU threads', positiveInt('--threads'), defaultThreads())
     .option('--db <path>', DB_HELP)
     .option('--no-record', 'do not record the run in the database')
@@ -47,13 +48,13 @@ each token occurs. One pass over the model, whatever the number of candidate typ
 Example:
   lowbit sensitivity model-F16.gguf --calib calib.txt -o sens.json
   lowbit plan model-F16.gguf --sensitivity sens.json --target-bpw 4.5 -o plan.json`)
-    .action(async (model: string, o: { calib: string; calibSeqs: number; calibLen: number; seed: number; types: string; method: string; outputError: number; measureKl?: boolean; klText?: string; klCtx: number; klChunks: number; out?: string; threads: number; db?: string; record: boolean; json?: boolean }) => {
+    .action(async (model: string, o: { calib: string; calibSeqs: number; calibLen: number; seed: number; types: string; method: string; outputError: number; measureKl?: boolean; klText?: string; klCtx: number; klChunks: number; out?: string; force?: boolean; threads: number; db?: string; record: boolean; json?: boolean }) => {
       if (o.measureKl && !o.klText) throw new Error('--measure-kl needs an evaluation text: --kl-text FILE');
       const store = o.record ? openStore(o.db) : undefined;
       const ctx = cliContext('sensitivity', { store, threads: o.threads, quiet: o.json });
       try {
         const report = await runOperation({
-          op: 'sensitivity', model, out: o.out, method: o.method as SensitivitySpec['method'], outputErrorSequences: o.outputError,
+          op: 'sensitivity', model, out: o.out, overwrite: o.force, method: o.method as SensitivitySpec['method'], outputErrorSequences: o.outputError,
           calibration: { text: o.calib, sequences: o.calibSeqs, length: o.calibLen, seed: o.seed },
           types: o.types.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean),
           measureKl: o.measureKl ? { text: o.klText!, nCtx: o.klCtx, chunks: o.klChunks } : undefined,

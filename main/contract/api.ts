@@ -56,7 +56,7 @@ export type JobSpec =
   | { kind: 'calibrate'; projectId: number; model: string; paths: string[]; sequences: number; length: number; seed: number }
   | { kind: 'sensitivity'; projectId: number; model: string; textSetId: number; types: string[] }
   /** exactly one of type (a llama.cpp type or mix) and planId (a saved plan, savePlan) */
-  | { kind: 'quantize'; projectId: number; model: string; type: string | null; planId?: number | null; method: 'rtn' | 'gptq'; out: string; textSetId: number | null }
+  | { kind: 'quantize'; projectId: number; model: string; type: string | null; planId?: number | null; method: 'rtn' | 'gptq'; out: string; textSetId: number | null; overwrite?: boolean }
   | { kind: 'evaluate'; projectId: number; model: string; reference: string | null; text: string; nCtx: number; backend?: BackendChoice };
 
 export type JobKind = JobSpec['kind'];
@@ -203,7 +203,10 @@ export interface StudioCalls {
   savePlan(runId: number, target: PlanTarget, pins: Record<string, string>): Promise<SavedPlan>;
   listPlans(projectId: number): Promise<SavedPlan[]>;
   compareRuns(a: number, b: number): Promise<TensorComparison[]>;
-  exportRun(runId: number, path: string): Promise<GgufPreview>;
+  /** overwrite: the user confirmed replacing an existing file (never a model or a run's own file) */
+  exportRun(runId: number, path: string, overwrite?: boolean): Promise<GgufPreview>;
+  /** the project's own folder under the data directory, where its files go unless the user says otherwise */
+  outputFolder(projectId: number): Promise<string>;
   ggufPreview(path: string): Promise<GgufPreview>;
   checkLlamaCpp(path: string): Promise<LlamaCheck>;
   /** web mode's file browser: a folder's subfolders, .gguf/.bin files and Hugging Face folders */
@@ -230,7 +233,7 @@ export type StudioMethod = keyof StudioCalls;
 export const STUDIO_METHODS: readonly StudioMethod[] = [
   'listProjects', 'createProject', 'renameProject', 'deleteProject', 'listRuns', 'inspectModel', 'quantizeTypes',
   'startJob', 'cancelJob', 'listJobs', 'listTextSets', 'sensitivity', 'importSensitivity', 'plan', 'savePlan', 'listPlans',
-  'compareRuns', 'exportRun', 'ggufPreview', 'checkLlamaCpp', 'listDir',
+  'compareRuns', 'exportRun', 'outputFolder', 'ggufPreview', 'checkLlamaCpp', 'listDir',
 ];
 
 /** Channel names shared by the Electron hosts. */

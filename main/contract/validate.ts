@@ -49,6 +49,7 @@ const JOB_FIELDS: Record<string, Record<string, [string, Check]>> = {
     method: ['"rtn" or "gptq"', (v) => v === 'rtn' || v === 'gptq'],
     out: ['an output path', isPath],
     textSetId: ['a text set id or null', (v) => v === null || isId(v)],
+    overwrite: ['true, false or absent', (v) => v === undefined || typeof v === 'boolean'],
   },
   evaluate: {
     kind: ['"evaluate"', (v) => v === 'evaluate'], projectId: project, model,
@@ -73,8 +74,8 @@ const isTarget: Check = (v) =>
 
 const isPins: Check = (v) => isObject(v) && Object.keys(v).length <= 100_000 && Object.entries(v).every(([k, t]) => k.length > 0 && k.length <= 256 && isType(t));
 
-/** Each argument: a description and a check that returns true, or a string saying what is wrong. */
-type Rule = [string, (v: unknown) => boolean | string | null];
+/** Each argument: a description and a check that returns true, or a string saying what is wrong; optional ones come last. */
+type Rule = [string, (v: unknown) => boolean | string | null, 'optional'?];
 
 const RULES: Record<StudioMethod, Rule[]> = {
   listProjects: [],
@@ -94,7 +95,8 @@ const RULES: Record<StudioMethod, Rule[]> = {
   savePlan: [['a run id', isId], ['a target {kind: "bpw" | "bytes", value > 0}', isTarget], ['pins: tensor name → type', isPins]],
   listPlans: [['a project id', isId]],
   compareRuns: [['a run id', isId], ['a run id', isId]],
-  exportRun: [['a run id', isId], ['an output path', isPath]],
+  exportRun: [['a run id', isId], ['an output path', isPath], ['true to replace an existing file', (v) => v === null || typeof v === 'boolean', 'optional']],
+  outputFolder: [['a project id', isId]],
   ggufPreview: [['a GGUF path', isPath]],
   checkLlamaCpp: [['a GGUF path', isPath]],
   listDir: [['an absolute folder path', (v) => isPath(v) && /^(\/|[A-Za-z]:[\\/])/.test(v as string)]],
@@ -106,8 +108,10 @@ export function validateCall(method: unknown, args: unknown): { method: StudioMe
   const m = method as StudioMethod;
   if (!Array.isArray(args)) throw new InvalidRequestError(`${m}: arguments must be a list`);
   const rules = RULES[m];
-  if (args.length !== rules.length) throw new InvalidRequestError(`${m} takes ${rules.length} argument(s), got ${args.length}`);
-  rules.forEach(([what, ok], i) => {
+  const required = rules.filter((r) => r[2] !== 'optional').length;
+  if (args.length < required || args.length > rules.length)
+    throw new InvalidRequestError(`${m} takes ${required === rules.length ? required : `${required} to ${rules.length}`} argument(s), got ${args.length}`);
+  rules.slice(0, args.length).forEach(([what, ok], i) => {
     const r = ok(args[i]);
     if (r !== true) throw new InvalidRequestError(`${m}: argument ${i + 1} must be ${typeof r === 'string' ? r : what}`);
   });

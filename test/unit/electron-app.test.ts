@@ -84,11 +84,23 @@ describe('Electron main process', () => {
     const toMain = new EventEmitter();
     const store = new Store(':memory:');
     serveEngine({ on: (_e, l) => toEngine.on('message', (data) => l({ data })), postMessage: (m) => toMain.emit('message', m) }, studioService(store));
-    const call = engineClient({ on: (_e, l) => toMain.on('message', l), postMessage: (m) => toEngine.emit('message', m) });
+    const call = engineClient({ on: (e: string, l: (m: any) => void) => toMain.on(e, l), postMessage: (m) => toEngine.emit('message', m) });
     const p = (await call('createProject', ['from the window'])) as { name: string };
     assert.equal(p.name, 'from the window');
     await assert.rejects(call('inspectModel', ['/nonexistent']), /no such file or folder/);
     store.close();
+  });
+
+  it('rejects the calls waiting on an engine process that exits, and the calls after it', async () => {
+    const port = new EventEmitter();
+    const sent: unknown[] = [];
+    const call = engineClient({ on: (e: string, l: (m: any) => void) => port.on(e, l), postMessage: (m) => sent.push(m) });
+    const waiting = call('listProjects', []);
+    assert.equal(sent.length, 1, 'the call went out');
+    port.emit('exit', 9);
+    await assert.rejects(waiting, /engine process stopped \(exit code 9\)/);
+    await assert.rejects(call('listProjects', []), /engine process stopped/);
+    assert.equal(sent.length, 1, 'nothing is sent to a process that is gone');
   });
 
   it('streams job events from the engine process over the MessagePort main hands to the window', async () => {

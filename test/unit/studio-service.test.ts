@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 
 import type { JobInfo } from '../../main/contract/api.js';
 import { validateCall } from '../../main/contract/validate.js';
+import { runOperation } from '../../main/core/operations/runner.js';
 import { Store } from '../../main/core/db/store.js';
 import { getPlan, loadSensitivityReport } from '../../main/core/db/plans-store.js';
 import { readGguf } from '../../main/core/gguf/reader.js';
@@ -66,8 +67,12 @@ describe('studio service on stories260K', { skip: skipNoShared }, () => {
     assert.deepEqual(row0.plan.tensors, cli.tensors);
     assert.equal(saved.bytes, cli.bytes);
     assert.ok(saved.bytes <= target.value && saved.pins === 1 && row0.plan.tensors['blk.1.attn_k.weight'] === 'Q8_0');
-    assert.throws(() => validateCall('startJob', [{ kind: 'quantize', projectId: p.id, model, type: 'Q4_0', planId: saved.id, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }]), /exactly one of "type" and "planId"/);
-    assert.throws(() => validateCall('startJob', [{ kind: 'quantize', projectId: p.id, model, type: null, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }]), /exactly one of "type" and "planId"/);
+    // the operation's one validator refuses both and neither, before a job exists
+    const jobsBefore = (await api.listJobs(p.id)).length;
+    await assert.rejects(api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q4_0', planId: saved.id, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }), /either --type PRESET or --plan PLAN\.json \(one of them\)/);
+    await assert.rejects(api.startJob({ kind: 'quantize', projectId: p.id, model, type: null, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }), /either --type PRESET or --plan PLAN\.json \(one of them\)/);
+    await assert.rejects(api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q4_0', method: 'gptq', out: path.join(dir, 'x.gguf'), textSetId: null }), /GPTQ needs a calibration text set/);
+    assert.equal((await api.listJobs(p.id)).length, jobsBefore);
     const planned = path.join(dir, 'planned.gguf');
     const pj = await finish(await api.startJob({ kind: 'quantize', projectId: p.id, model, type: null, planId: saved.id, method: 'rtn', out: planned, textSetId: null }));
     assert.equal(fs.statSync(planned).size, saved.bytes, 'the file is exactly the planned size');
@@ -101,6 +106,40 @@ describe('studio service on stories260K', { skip: skipNoShared }, () => {
     assert.equal(preview.bytes, fs.statSync(exported).size);
     assert.equal(readGguf(exported).tensors.length, preview.tensors);
     assert.ok(preview.metadata.some((m) => m.key === 'general.architecture' && m.value === 'llama'));
+    // every run was created in the project, none adopted afterwards
+    assert.deepEqual(store.runs({ limit: 100 }).filter((x) => x.project_id !== p.id), []);
+    // a changed file is not exported, and nothing is left behind
+    fs.appendFileSync(out, 'x');
+    await assert.rejects(api.exportRun(qj.runId!, path.join(dir, 'changed.gguf')), /changed since it was written \(its sha256 differs/);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('changed') || f.endsWith('.tmp')), []);
+    store.close();
+  });
+
+  it('a sensitivity report made by the CLI plans in the studio, and one made in the studio plans in the CLI', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowbit-service-'));
+    const store = new Store(path.join(dir, 'studio.db'));
+    const api = studioService(store);
+    const model = sharedPath('models', 'stories260K.gguf');
+    const text = `${sharedPath('data', 'tinystories_val.txt')}@0:100000`;
+    const p = await api.createProject('both ways');
+    const calibration = { text, sequences: 4, length: 64, seed: 3 };
+    // the CLI's path: an operation with a store, no project
+    const fromCli = await runOperation({ op: 'sensitivity', model, calibration, types: ['Q4_0', 'Q8_0'], method: 'rtn', outputErrorSequences: 0 }, { store, threads: 2 });
+    const target = { kind: 'bpw' as const, value: 10 };
+    const inStudio = await api.plan(fromCli.runId!, target, {});
+    assert.equal((await api.sensitivity(fromCli.runId!)).tensors.length, fromCli.tensors.length);
+    // the studio's path: a job in a project
+    await api.startJob({ kind: 'calibrate', projectId: p.id, model, paths: [text], sequences: 4, length: 64, seed: 3 });
+    await api.idle();
+    const [set] = await api.listTextSets(p.id);
+    const job = await api.startJob({ kind: 'sensitivity', projectId: p.id, model, textSetId: set.id, types: ['Q4_0', 'Q8_0'] });
+    await api.idle();
+    const runId = (await api.listJobs(p.id)).find((j) => j.id === job.id)!.runId!;
+    const inCli = await runOperation({ op: 'plan', model, sensitivity: { runId }, target }, { store, record: false });
+    // the same text and sampling measured twice: the same plan either way
+    assert.deepEqual(inCli.plan.tensors, inStudio.tensors);
+    assert.equal(inCli.plan.bytes, inStudio.bytes);
+    assert.equal(inCli.planId, null, 'record: false keeps no plan');
     store.close();
   });
 });

@@ -6,13 +6,14 @@ import * as m002 from './migrations/002-tensor-stats.js';
 import * as m003 from './migrations/003-model-file-stamp.js';
 import * as m004 from './migrations/004-jobs.js';
 import * as m005 from './migrations/005-plans.js';
+import * as m006 from './migrations/006-owners-and-ids.js';
 
 interface Migration {
   name: string;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
 export const LATEST_VERSION = MIGRATIONS.length;
 
 export function schemaVersion(db: Database): number {

@@ -79,11 +79,11 @@ export interface PlanRow {
 export function addPlan(store: Store, p: { plan: PlanFile; projectId?: number | null; modelId?: number | null; sensitivityRunId?: number | null }): number {
   const r = store.db
     .prepare(
-      `INSERT INTO plans (project_id, model_id, sensitivity_run_id, target_kind, target_value, plan, bytes, bits_per_weight, predicted_kl)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO plans (id, project_id, model_id, sensitivity_run_id, target_kind, target_value, plan, bytes, bits_per_weight, predicted_kl)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
-      p.projectId ?? null, p.modelId ?? null, p.sensitivityRunId ?? null, p.plan.target.kind, p.plan.target.value,
+      store.nextId('plans'), p.projectId ?? null, p.modelId ?? null, p.sensitivityRunId ?? null, p.plan.target.kind, p.plan.target.value,
       JSON.stringify(p.plan), p.plan.bytes, p.plan.bitsPerWeight, p.plan.predictedKl,
     );
   return Number(r.lastInsertRowid);

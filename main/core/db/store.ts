@@ -3,7 +3,12 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { removeTempFiles } from '../gguf/writer.js';
 import { migrate } from './migrate.js';
+import type { ID_TABLES } from './migrations/006-owners-and-ids.js';
+import { isAlive, type Owner, thisProcess } from './owner.js';
+
+type IdTable = (typeof ID_TABLES)[number];
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -102,10 +107,26 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
-    this.interruptedAtOpen = this.db
-      .prepare(`UPDATE runs SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-                error = COALESCE(error, 'the process ended before the run finished') WHERE status = 'running'`)
-      .run().changes;
+    this.interruptedAtOpen = this.interruptOrphanRuns();
+  }
+
+  /** Runs left 'running' by a process that is gone become 'interrupted', and their temporary files go. */
+  private interruptOrphanRuns(): number {
+    const orphans = (this.db.prepare(`SELECT id, owner, params FROM runs WHERE status = 'running'`).all() as Array<{ id: number; owner: string | null; params: string }>)
+      .map((r) => ({ id: r.id, owner: r.owner === null ? null : (JSON.parse(r.owner) as Owner), out: (JSON.parse(r.params) as { out?: unknown }).out }))
+      .filter((r) => !isAlive(r.owner));
+    const mark = this.db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+                error = COALESCE(error, 'the process ended before the run finished') WHERE id = ? AND status = 'running'`);
+    for (const r of orphans) {
+      mark.run(r.id);
+      if (typeof r.out === 'string' && r.owner) removeTempFiles(r.out, r.owner.pid);
+    }
+    return orphans.length;
+  }
+
+  /** The next id of a table: ids are never given twice, even after a delete (migration 006). */
+  nextId(table: IdTable): number {
+    return (this.db.prepare(`UPDATE id_counters SET last = MAX(last, (SELECT COALESCE(MAX(id), 0) FROM ${table})) + 1 WHERE name = ? RETURNING last`).get(table) as { last: number }).last;
   }
 
   close(): void {
@@ -115,7 +136,7 @@ export class Store {
   // projects
   createProject(name: string): ProjectRow {
     if (!name.trim()) throw new Error('a project needs a name');
-    const id = this.db.prepare('INSERT INTO projects (name) VALUES (?)').run(name.trim()).lastInsertRowid;
+    const id = this.db.prepare('INSERT INTO projects (id, name) VALUES (?, ?)').run(this.nextId('projects'), name.trim()).lastInsertRowid;
     return this.project(Number(id))!;
   }
 
@@ -147,9 +168,9 @@ export class Store {
     if (existing) return existing.id;
     const r = this.db
       .prepare(
-        'INSERT INTO models (project_id, path, sha256, format, architecture, bytes, tensors, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO models (id, project_id, path, sha256, format, architecture, bytes, tensors, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(m.projectId ?? null, m.path, m.sha256, m.format, m.architecture, m.bytes, JSON.stringify(m.tensors), m.mtimeMs ?? null);
+      .run(this.nextId('models'), m.projectId ?? null, m.path, m.sha256, m.format, m.architecture, m.bytes, JSON.stringify(m.tensors), m.mtimeMs ?? null);
     return Number(r.lastInsertRowid);
   }
 
@@ -179,8 +200,8 @@ export class Store {
   // text sets
   addTextSet(t: TextSetRecord): number {
     const r = this.db
-      .prepare('INSERT INTO text_sets (project_id, purpose, source_path, source_sha256, params, n_tokens) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(t.projectId ?? null, t.purpose, t.sourcePath, t.sourceSha256, JSON.stringify(t.params), t.nTokens);
+      .prepare('INSERT INTO text_sets (id, project_id, purpose, source_path, source_sha256, params, n_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(this.nextId('text_sets'), t.projectId ?? null, t.purpose, t.sourcePath, t.sourceSha256, JSON.stringify(t.params), t.nTokens);
     return Number(r.lastInsertRowid);
   }
 
@@ -197,8 +218,8 @@ export class Store {
   // runs
   startRun(r: { kind: string; params: unknown; projectId?: number | null; modelId?: number | null; textSetId?: number | null }): number {
     const res = this.db
-      .prepare(`INSERT INTO runs (project_id, model_id, text_set_id, kind, params, status) VALUES (?, ?, ?, ?, ?, 'running')`)
-      .run(r.projectId ?? null, r.modelId ?? null, r.textSetId ?? null, r.kind, JSON.stringify(r.params));
+      .prepare(`INSERT INTO runs (id, owner, project_id, model_id, text_set_id, kind, params, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`)
+      .run(this.nextId('runs'), JSON.stringify(thisProcess), r.projectId ?? null, r.modelId ?? null, r.textSetId ?? null, r.kind, JSON.stringify(r.params));
     return Number(res.lastInsertRowid);
   }
 

@@ -134,9 +134,13 @@ export function layoutGguf(kv: Map<string, GgufKv>, tensors: PlannedTensor[], al
  * renamed only after `fill` completed. On any error (full disk, cancel) the temp file is
  * removed and the final name is untouched.
  */
+// A temporary file names its final file and the process writing it, so that a later start can
+// remove what a crashed process left (removeTempFiles) and nothing else.
+const tempPrefix = (finalPath: string, pid: number) => `.${path.basename(finalPath)}.${pid}.`;
+
 export async function writeAtomically(finalPath: string, fill: (fd: number, tempPath: string) => Promise<void> | void): Promise<void> {
   const dir = path.dirname(path.resolve(finalPath));
-  const tmp = path.join(dir, `.${path.basename(finalPath)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = path.join(dir, `${tempPrefix(finalPath, process.pid)}${Date.now()}.tmp`);
   const fd = fs.openSync(tmp, 'wx');
   let ok = false;
   try {
@@ -148,6 +152,21 @@ export async function writeAtomically(finalPath: string, fill: (fd: number, temp
     if (!ok) fs.rmSync(tmp, { force: true });
   }
   fs.renameSync(tmp, finalPath);
+}
+
+/** Removes the temporary files that process `pid` (gone) left for `finalPath`; returns how many. */
+export function removeTempFiles(finalPath: string, pid: number): number {
+  const dir = path.dirname(path.resolve(finalPath));
+  const prefix = tempPrefix(finalPath, pid);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const stale = names.filter((n) => n.startsWith(prefix) && /^\d+\.tmp$/.test(n.slice(prefix.length)));
+  for (const n of stale) fs.rmSync(path.join(dir, n), { force: true });
+  return stale.length;
 }
 
 export function writeAll(fd: number, data: Uint8Array, position: number): void {

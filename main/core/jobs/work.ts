@@ -27,9 +27,8 @@ export function operationFor(store: Store, s: JobSpec): OperationSpec {
       if (planId !== null && (!saved || saved.projectId !== s.projectId)) throw new Error(`no saved plan ${planId} in this project`);
       // both or neither is refused by validateOperation
       const target = { ...(s.type !== null ? { preset: s.type } : {}), ...(saved ? { plan: saved.plan, planId: saved.id } : {}) } as QuantizeTarget;
-      return s.method === 'gptq'
-        ? { op: 'quantize', model: s.model, out: s.out, target, method: 'gptq', calibration: calibrationSet(store, s.projectId, s.textSetId, 'GPTQ') }
-        : { op: 'quantize', model: s.model, out: s.out, target, method: 'rtn' };
+      const common = { op: 'quantize' as const, model: s.model, out: s.out, target, overwrite: s.overwrite === true };
+      return s.method === 'gptq' ? { ...common, method: 'gptq', calibration: calibrationSet(store, s.projectId, s.textSetId, 'GPTQ') } : { ...common, method: 'rtn' };
     }
     case 'evaluate':
       return { op: 'evaluate', model: s.model, text: s.text, nCtx: s.nCtx, ...(s.reference !== null ? { reference: s.reference } : {}), backend: s.backend ?? 'cpu' };

@@ -7,7 +7,7 @@ import { describeTextSource } from '../calibration/text-source.js';
 import { loadCalibrationOffThread } from '../calibration/tokenize.js';
 import type { Operation } from './runner.js';
 import type { CalibrateSpec } from './spec.js';
-import { textSource } from './text.js';
+import { textPath, textSource } from './text.js';
 
 export interface CalibrateResult {
   textSets: Array<{ id: number | null; source: string; textTokens: number; tokens: number; overlapping: boolean }>;
@@ -15,6 +15,7 @@ export interface CalibrateResult {
 
 export const calibrateOperation: Operation<CalibrateSpec, CalibrateResult> = {
   unit: 'files',
+  files: (s) => ({ inputs: s.texts.map(textPath), outputs: [] }),
   async prepare(spec) {
     const sources = spec.texts.map(textSource);
     const sampling = { sequences: spec.sequences, length: spec.length, seed: spec.seed };

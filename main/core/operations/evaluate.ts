@@ -10,7 +10,7 @@ import { importModel } from '../model/import.js';
 import type { ModelDescription } from '../model/types.js';
 import type { ExecuteContext, Operation } from './runner.js';
 import type { EvaluateSpec } from './spec.js';
-import { textSource } from './text.js';
+import { textPath, textSource } from './text.js';
 
 export interface EvalReport {
   model: string;
@@ -33,6 +33,7 @@ export interface EvalReport {
 
 export const evaluateOperation: Operation<EvaluateSpec, EvalReport> = {
   unit: 'chunks',
+  files: (s) => ({ inputs: [s.model, ...(s.reference ? [s.reference] : []), textPath(s.text)], outputs: [] }),
   async prepare(spec) {
     const text = textSource(spec.text);
     const model = importModel(spec.model);

@@ -15,6 +15,7 @@ const CHUNK = 8 << 20;
 
 export const exportOperation: Operation<ExportSpec, GgufPreview> = {
   unit: 'MiB',
+  files: (s) => ({ inputs: [], outputs: [s.out] }),
   async prepare(spec, ctx) {
     if (!ctx.store) throw new Error('export reads the run from the database');
     const r = ctx.store.run(spec.runId);

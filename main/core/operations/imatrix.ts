@@ -5,12 +5,13 @@ import { describeTextSource } from '../calibration/text-source.js';
 import { importModel } from '../model/import.js';
 import type { Operation } from './runner.js';
 import type { ImatrixSpec } from './spec.js';
-import { textSource } from './text.js';
+import { textPath, textSource } from './text.js';
 
 export type ImatrixSummary = Omit<ImatrixReport, 'entries'> & { out: string; tensors: number };
 
 export const imatrixOperation: Operation<ImatrixSpec, ImatrixSummary> = {
   unit: 'chunks',
+  files: (s) => ({ inputs: [s.model, textPath(s.text)], outputs: [s.out] }),
   async prepare(spec) {
     const text = textSource(spec.text);
     const model = importModel(spec.model);

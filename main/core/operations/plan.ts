@@ -29,6 +29,7 @@ export function reportModel(file: string): ModelDescription | undefined {
 
 export const planOperation: Operation<PlanSpec, PlanOutcome> = {
   unit: 'plans',
+  files: (s) => ({ inputs: [...(s.model ? [s.model] : []), ...('file' in s.sensitivity ? [s.sensitivity.file] : [])], outputs: s.out ? [s.out] : [] }),
   async prepare(spec, ctx) {
     const src = spec.sensitivity;
     let report: SensitivityReport;

@@ -20,7 +20,7 @@ import { isQuantizable, presetTypes, type PresetChoice } from '../quant/presets.
 import { tensorPlace } from '../sensitivity/tensor-place.js';
 import type { Operation } from './runner.js';
 import type { GptqOptions, QuantizeSpec, QuantizeTarget } from './spec.js';
-import { textSource } from './text.js';
+import { textPath, textSource } from './text.js';
 
 export interface QuantizeReport {
   out: string;
@@ -58,6 +58,10 @@ function targetParams(target: QuantizeTarget, imatrix: string | null): Record<st
 
 export const quantizeOperation: Operation<QuantizeSpec, QuantizeReport> = {
   unit: '%',
+  files: (s) => ({
+    inputs: [s.model, ...(s.method === 'rtn' && s.imatrix ? [s.imatrix] : []), ...(s.method === 'gptq' ? [textPath(s.calibration.text)] : [])],
+    outputs: [s.out],
+  }),
   async prepare(spec, ctx) {
     const t0 = performance.now();
     const desc = importModel(spec.model);
@@ -100,7 +104,7 @@ export const quantizeOperation: Operation<QuantizeSpec, QuantizeReport> = {
     );
     return {
       run: {
-        kind: 'quantize', params: { method: spec.method, model: spec.model, out: spec.out, ...recorded }, model: desc,
+        kind: 'quantize', params: { method: spec.method, model: spec.model, out: path.resolve(spec.out), ...recorded }, model: desc,
         textSetId: calibration?.textSetId,
         textSet: calib && { purpose: 'calibration', sourcePath: describeTextSource(source!), sourceSha256: calib.sha256, params: { ...sampling }, nTokens: calib.tokens.length },
       },
@@ -134,7 +138,7 @@ export const quantizeOperation: Operation<QuantizeSpec, QuantizeReport> = {
         x.log(`wrote ${report.out}: ${(report.bytes / 1048576).toFixed(2)} MiB, ${report.bitsPerWeight.toFixed(3)} bpw in ${report.seconds.toFixed(1)} s`);
         return report;
       },
-      results: (r) => ({ out: r.out, bytes: r.bytes, bitsPerWeight: r.bitsPerWeight, sha256: r.sha256 }),
+      results: (r) => ({ out: path.resolve(r.out), bytes: r.bytes, bitsPerWeight: r.bitsPerWeight, sha256: r.sha256 }),
       persist: (store, runId, r) => saveTensorStats(store, runId, r, measured),
     };
   },

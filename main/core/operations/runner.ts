@@ -10,6 +10,7 @@ import { calibrateOperation } from './calibrate.js';
 import { evaluateOperation } from './evaluate.js';
 import { exportOperation } from './export.js';
 import { imatrixOperation } from './imatrix.js';
+import { checkOutput } from './output.js';
 import { planOperation } from './plan.js';
 import { quantizeOperation } from './quantize.js';
 import { sensitivityOperation } from './sensitivity.js';
@@ -65,6 +66,8 @@ export interface Prepared<R> {
 export interface Operation<S, R> {
   /** the unit of this operation's progress */
   unit: string;
+  /** the files it reads and the files it writes, checked before any work (output.ts) */
+  files(spec: S): { inputs: string[]; outputs: string[] };
   prepare(spec: S, ctx: Required<Pick<OperationContext, 'threads'>> & OperationContext): Promise<Prepared<R>>;
 }
 
@@ -88,6 +91,8 @@ export async function runOperation<S extends OperationSpec>(spec: S, context: Op
   const { signal } = ctx;
   const projectId = ctx.projectId ?? null;
   throwIfCancelled(signal);
+  const { inputs, outputs } = op.files(spec);
+  for (const out of outputs) checkOutput(out, { inputs, store: ctx.store, overwrite: spec.overwrite });
   let prepared: Prepared<object>;
   try {
     prepared = await op.prepare(spec, ctx);

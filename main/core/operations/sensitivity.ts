@@ -9,10 +9,11 @@ import { measureKl } from '../sensitivity/measure-kl.js';
 import { checkCandidateTypes, measureSensitivity } from '../sensitivity/measure.js';
 import type { Operation } from './runner.js';
 import type { SensitivitySpec } from './spec.js';
-import { textSource } from './text.js';
+import { textPath, textSource } from './text.js';
 
 export const sensitivityOperation: Operation<SensitivitySpec, SensitivityReport> = {
   unit: 'blocks',
+  files: (s) => ({ inputs: [s.model, textPath(s.calibration.text), ...(s.measureKl ? [textPath(s.measureKl.text)] : [])], outputs: s.out ? [s.out] : [] }),
   async prepare(spec) {
     const types = checkCandidateTypes(spec.types);
     const c = spec.calibration;

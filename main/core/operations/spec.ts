@@ -101,7 +101,8 @@ export interface CalibrateSpec {
   seed: number;
 }
 
-export type OperationSpec = QuantizeSpec | SensitivitySpec | EvaluateSpec | ImatrixSpec | PlanSpec | ExportSpec | CalibrateSpec;
+/** Every operation may be told to replace an existing output file (never an input or a recorded file). */
+export type OperationSpec = (QuantizeSpec | SensitivitySpec | EvaluateSpec | ImatrixSpec | PlanSpec | ExportSpec | CalibrateSpec) & { overwrite?: boolean };
 export type OperationName = OperationSpec['op'];
 export type SpecOf<K extends OperationName> = Extract<OperationSpec, { op: K }>;
 

@@ -1,5 +1,6 @@
 // The studio's API implemented over the core: the store, the model importers, the job runner.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import type { JobInfo, ModelSummary, PlanTarget, Project, RunSummary, SensitivityReport, StudioApi, TensorComparison, TextSetInfo } from '../../contract/api.js';
@@ -168,8 +169,15 @@ export function studioService(store: Store): StudioService {
         }
       return [...rows.values()];
     },
-    async exportRun(runId, out) {
-      return runOperation({ op: 'export', runId, out }, { store, projectId: store.run(runId)?.project_id ?? null });
+    async exportRun(runId, out, overwrite) {
+      return runOperation({ op: 'export', runId, out, overwrite: overwrite === true }, { store, projectId: store.run(runId)?.project_id ?? null });
+    },
+    async outputFolder(projectId) {
+      if (!store.project(projectId)) throw new Error(`no project with id ${projectId}`);
+      const base = store.file === ':memory:' ? path.join(os.tmpdir(), 'lowbit-studio') : path.dirname(path.resolve(store.file));
+      const dir = path.join(base, 'projects', String(projectId));
+      fs.mkdirSync(dir, { recursive: true });
+      return dir;
     },
     async ggufPreview(file) {
       return ggufPreview(file);
