@@ -101,4 +101,18 @@ describe('migrations', () => {
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM sensitivity_reports').get() as { n: number }).n, 0);
     assert.equal((db.prepare('SELECT sensitivity_run_id FROM plans').get() as { sensitivity_run_id: number | null }).sensitivity_run_id, null);
   });
+
+  it('006 keeps runs and jobs, adds their owner, and starts the id counters at the highest ids', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 5);
+    db.prepare(`INSERT INTO projects (id, name) VALUES (7, 'p')`).run();
+    db.prepare(`INSERT INTO runs (id, project_id, kind, params, status) VALUES (12, 7, 'eval', '{}', 'running')`).run();
+    migrate(db, 6);
+    const run = db.prepare('SELECT id, status, owner FROM runs').get() as { id: number; status: string; owner: string | null };
+    assert.deepEqual(run, { id: 12, status: 'running', owner: null }, 'a run from before has no owner (its process is taken as gone)');
+    const counters = Object.fromEntries((db.prepare('SELECT name, last FROM id_counters').all() as { name: string; last: number }[]).map((r) => [r.name, r.last]));
+    assert.deepEqual(counters, { projects: 7, models: 0, text_sets: 0, runs: 12, jobs: 0, plans: 0 });
+  });
 });
+

@@ -14,7 +14,9 @@ describe('store', () => {
     const a = new Store(file);
     assert.equal(a.db.pragma('journal_mode', { simple: true }), 'wal');
     const id = a.startRun({ kind: 'eval', params: { ctx: 256 } });
-    a.close(); // the process "dies" without finishing the run
+    // the owning process "dies" without finishing the run (no process has this pid)
+    a.db.prepare('UPDATE runs SET owner = ? WHERE id = ?').run(JSON.stringify({ pid: 999_999_999, started: Date.now() }), id);
+    a.close();
     const b = new Store(file);
     assert.equal(b.interruptedAtOpen, 1);
     const run = b.run(id)!;
