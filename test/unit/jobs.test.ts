@@ -78,7 +78,8 @@ describe('job runner', () => {
       await new Promise<void>((r) => (release = r));
     });
     await tick(10);
-    // the process "dies" here: a second store and runner open the same file
+    // the process "dies" here (no process has its pid now): a second store and runner open the same file
+    first.db.prepare('UPDATE jobs SET owner = ?').run(JSON.stringify({ pid: 999_999_999, started: Date.now() }));
     const second = new Store(file);
     const reopened = new JobRunner(second).list(p.id);
     assert.equal(reopened.find((j) => j.id === finished.id)!.status, 'done');

@@ -52,7 +52,7 @@ export function tensorTypes(desc: ModelDescription, target: QuantizeTarget, hasI
 }
 
 function targetParams(target: QuantizeTarget, imatrix: string | null): Record<string, unknown> {
-  if ('plan' in target) return { ...planParams(target.plan, imatrix), ...(target.planId !== undefined ? { planId: target.planId } : {}) };
+  if ('plan' in target) return planParams(target.plan, imatrix);
   return { preset: target.preset, imatrix, pure: !!target.pure };
 }
 
@@ -104,7 +104,9 @@ export const quantizeOperation: Operation<QuantizeSpec, QuantizeReport> = {
     );
     return {
       run: {
-        kind: 'quantize', params: { method: spec.method, model: spec.model, out: path.resolve(spec.out), ...recorded }, model: desc,
+        kind: 'quantize', model: desc,
+        // the saved plan's id is the store's business, not the file's: it stays out of the metadata
+        params: { method: spec.method, model: spec.model, out: path.resolve(spec.out), ...recorded, ...('planId' in spec.target ? { planId: spec.target.planId } : {}) },
         textSetId: calibration?.textSetId,
         textSet: calib && { purpose: 'calibration', sourcePath: describeTextSource(source!), sourceSha256: calib.sha256, params: { ...sampling }, nTokens: calib.tokens.length },
       },
