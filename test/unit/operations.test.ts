@@ -109,6 +109,36 @@ describe('runOperation', () => {
   });
 });
 
+describe('evaluation text', () => {
+  it('refuses binary files offered as text, and text a model was calibrated on', async () => {
+    const dir = tmp();
+    const model = path.join(dir, 'm.gguf');
+    await writeSyntheticGguf(model, SHAPES.tiny, { seed: 1 });
+    const store = new Store(path.join(dir, 'studio.db'));
+    const evaluate = (m: string, text: string) => runOperation({ op: 'evaluate', model: m, text, nCtx: 16 }, { store, threads: 1 });
+    await assert.rejects(evaluate(model, model), /m\.gguf is not a text file: it holds NUL bytes/);
+    const latin1 = path.join(dir, 'latin1.txt');
+    fs.writeFileSync(latin1, Buffer.from('Caf\xe9 au lait. '.repeat(50), 'latin1'));
+    await assert.rejects(evaluate(model, latin1), /latin1\.txt is not UTF-8 text/);
+    // a range that cuts a character at either end is still text
+    const utf8 = path.join(dir, 'utf8.txt');
+    fs.writeFileSync(utf8, 'Un café, une crème brûlée. '.repeat(60));
+    await evaluate(model, `${utf8}@4:1001`);
+
+    const calib = writeText(dir);
+    const q = path.join(dir, 'q.gguf');
+    await runOperation({ op: 'quantize', model, out: q, target: { preset: 'Q8_0' }, method: 'gptq', calibration: { text: `${calib}@0:1200`, sequences: 2, length: 32, seed: 0 } }, { store, threads: 1 });
+    await assert.rejects(evaluate(q, `${calib}@1000:2400`), /overlaps the text quantize run \d+ was calibrated on/);
+    await assert.rejects(evaluate(q, calib), /overlaps the text/);
+    const copy = path.join(dir, 'copy.txt');
+    fs.writeFileSync(copy, fs.readFileSync(calib).subarray(0, 1200));
+    await assert.rejects(evaluate(q, copy), /overlaps the text/, 'the same content under another name');
+    const r = await evaluate(q, `${calib}@1200:`);
+    assert.match(store.run(r.runId!)!.params ? JSON.stringify(store.run(r.runId!)!.params) : '', /text\.txt@1200:/, 'the run says which text it was measured on');
+    store.close();
+  });
+});
+
 describe('the store', () => {
   it('never gives an id twice, even after a delete', () => {
     const store = new Store(':memory:');

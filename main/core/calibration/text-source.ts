@@ -45,10 +45,36 @@ export function loadText(source: TextSource): LoadedText {
   if ((source.start ?? 0) > raw.length) throw new Error(`text range of ${source.path} starts past its end (${raw.length} bytes)`);
   const slice = raw.subarray(source.start ?? 0, source.end ?? raw.length);
   const sha256 = crypto.createHash('sha256').update(slice).digest('hex');
-  let text = slice.toString('utf8');
+  let text = utf8Text(slice, describeTextSource(source));
   if (path.extname(source.path).toLowerCase() === '.jsonl') text = jsonlText(text, source.path);
   if (!text.trim()) throw new Error(`text ${describeTextSource(source)} is empty`);
   return { source, text, sha256, bytes: slice.length };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of a slice, refusing binary files: NUL bytes, or invalid UTF-8 beyond a character the range cuts at either end. */
+function utf8Text(slice: Buffer, name: string): string {
+  if (slice.includes(0)) throw new Error(`${name} is not a text file: it holds NUL bytes (is it a model or another binary file?)`);
+  let start = 0;
+  while (start < 3 && start < slice.length && (slice[start] & 0xc0) === 0x80) start++;
+  try {
+    strictUtf8.decode(slice.subarray(start, slice.length - cutAtEnd(slice)));
+  } catch {
+    throw new Error(`${name} is not UTF-8 text (is it a binary file, or text in another encoding?)`);
+  }
+  return slice.toString('utf8');
+}
+
+/** Bytes of a last character that the range cuts short (its lead byte announces more than remain). */
+function cutAtEnd(b: Buffer): number {
+  for (let n = 1; n <= 3 && n <= b.length; n++) {
+    const lead = b[b.length - n];
+    if ((lead & 0xc0) === 0x80) continue;
+    const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    return need > n ? n : 0;
+  }
+  return 0;
 }
 
 function jsonlText(content: string, file: string): string {

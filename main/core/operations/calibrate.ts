@@ -3,11 +3,10 @@
 import path from 'node:path';
 
 import { throwIfCancelled } from '../../engine/cancelled.js';
-import { describeTextSource } from '../calibration/text-source.js';
 import { loadCalibrationOffThread } from '../calibration/tokenize.js';
 import type { Operation } from './runner.js';
 import type { CalibrateSpec } from './spec.js';
-import { textPath, textSource } from './text.js';
+import { recordedText, textPath, textSource } from './text.js';
 
 export interface CalibrateResult {
   textSets: Array<{ id: number | null; source: string; textTokens: number; tokens: number; overlapping: boolean }>;
@@ -25,7 +24,7 @@ export const calibrateOperation: Operation<CalibrateSpec, CalibrateResult> = {
         const textSets: CalibrateResult['textSets'] = [];
         for (const [i, source] of sources.entries()) {
           throwIfCancelled(x.signal);
-          const name = describeTextSource(source);
+          const name = recordedText(source);
           x.progress(`tokenizing ${path.basename(source.path)}`, i, sources.length);
           const set = await loadCalibrationOffThread(spec.model, source, sampling, x.signal);
           const id = x.store

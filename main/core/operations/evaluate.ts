@@ -11,6 +11,7 @@ import type { ModelDescription } from '../model/types.js';
 import type { ExecuteContext, Operation } from './runner.js';
 import type { EvaluateSpec } from './spec.js';
 import { textPath, textSource } from './text.js';
+import { calibrationOverlap } from './text-overlap.js';
 
 export interface EvalReport {
   model: string;
@@ -34,8 +35,10 @@ export interface EvalReport {
 export const evaluateOperation: Operation<EvaluateSpec, EvalReport> = {
   unit: 'chunks',
   files: (s) => ({ inputs: [s.model, ...(s.reference ? [s.reference] : []), textPath(s.text)], outputs: [] }),
-  async prepare(spec) {
+  async prepare(spec, ctx) {
     const text = textSource(spec.text);
+    const overlap = ctx.store && calibrationOverlap(ctx.store, spec.model, text);
+    if (overlap) throw new Error(overlap);
     const model = importModel(spec.model);
     const reference = spec.reference ? importModel(spec.reference) : undefined;
     return {

@@ -20,7 +20,7 @@ import { isQuantizable, presetTypes, type PresetChoice } from '../quant/presets.
 import { tensorPlace } from '../sensitivity/tensor-place.js';
 import type { Operation } from './runner.js';
 import type { GptqOptions, QuantizeSpec, QuantizeTarget } from './spec.js';
-import { textPath, textSource } from './text.js';
+import { recordedText, textPath, textSource } from './text.js';
 
 export interface QuantizeReport {
   out: string;
@@ -108,7 +108,7 @@ export const quantizeOperation: Operation<QuantizeSpec, QuantizeReport> = {
         // the saved plan's id is the store's business, not the file's: it stays out of the metadata
         params: { method: spec.method, model: spec.model, out: path.resolve(spec.out), ...recorded, ...('planId' in spec.target ? { planId: spec.target.planId } : {}) },
         textSetId: calibration?.textSetId,
-        textSet: calib && { purpose: 'calibration', sourcePath: describeTextSource(source!), sourceSha256: calib.sha256, params: { ...sampling }, nTokens: calib.tokens.length },
+        textSet: calib && { purpose: 'calibration', sourcePath: recordedText(source!), sourceSha256: calib.sha256, params: { ...sampling }, nTokens: calib.tokens.length },
       },
       async execute(x) {
         const progress = (d: number, t: number) => x.progress('quantizing', (100 * d) / t, 100);

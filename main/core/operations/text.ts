@@ -1,4 +1,6 @@
-import { parseTextSource, type TextSource } from '../calibration/text-source.js';
+import path from 'node:path';
+
+import { describeTextSource, parseTextSource, type TextSource } from '../calibration/text-source.js';
 import type { TextArg } from './spec.js';
 
 export function textSource(t: TextArg): TextSource {
@@ -7,4 +9,9 @@ export function textSource(t: TextArg): TextSource {
 
 export function textPath(t: TextArg): string {
   return textSource(t).path;
+}
+
+/** FILE@START:END with the file's absolute path, as text sets record it (a later process may run elsewhere). */
+export function recordedText(t: TextSource): string {
+  return describeTextSource({ ...t, path: path.resolve(t.path) });
 }
