@@ -4,6 +4,7 @@
 import type { StudioApi } from '../contract/api.js';
 import { validateCall } from '../contract/validate.js';
 import { defaultDbPath } from '../core/db/paths.js';
+import { userMessage } from '../core/errors/user-message.js';
 import { Store } from '../core/db/store.js';
 import { studioService } from '../core/studio/service.js';
 
@@ -34,7 +35,7 @@ export function serveEngine(port: ParentPort, api: StudioApi): void {
       const result = await (api[call.method] as (...a: unknown[]) => Promise<unknown>)(...call.args);
       port.postMessage({ id, ok: true, result: result ?? null });
     } catch (e) {
-      port.postMessage({ id, ok: false, error: (e as Error).message });
+      port.postMessage({ id, ok: false, error: userMessage(e) });
     }
   });
 }

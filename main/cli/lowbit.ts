@@ -2,6 +2,7 @@
 // The `lowbit` command line: one file per command, each over main/core.
 import { Command } from 'commander';
 
+import { userMessage } from '../core/errors/user-message.js';
 import { evalCommand } from './eval.js';
 import { imatrixCommand } from './imatrix.js';
 import { planCommand } from './plan.js';
@@ -20,6 +21,6 @@ const program = new Command('lowbit')
   .addCommand(studioCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`lowbit: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`lowbit: ${userMessage(e)}\n`);
   process.exitCode = 1;
 });

@@ -11,7 +11,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 
 import type { StudioApi } from '../contract/api.js';
-import { InvalidRequestError, validateCall } from '../contract/validate.js';
+import { validateCall } from '../contract/validate.js';
+import { httpStatus, userMessage } from '../core/errors/user-message.js';
+import { OutputExistsError } from '../core/operations/output.js';
 
 export interface WebServerOptions {
   api: StudioApi;
@@ -95,8 +97,9 @@ export function startWebServer(o: WebServerOptions): Promise<WebServer> {
         const result = await fn(...args);
         return send(res, 200, JSON.stringify({ ok: true, result: result ?? null }), 'application/json');
       } catch (e) {
-        const status = e instanceof InvalidRequestError || e instanceof SyntaxError ? 400 : 500;
-        return send(res, status, JSON.stringify({ ok: false, error: (e as Error).message }), 'application/json');
+        const status = httpStatus(e);
+        const error = status === 500 ? `internal error (${userMessage(e)}): please report it` : userMessage(e);
+        return send(res, status, JSON.stringify({ ok: false, error, ...(e instanceof OutputExistsError ? { exists: true } : {}) }), 'application/json');
       }
     }
     if (req.method !== 'GET') return send(res, 405, 'GET only');
@@ -111,7 +114,8 @@ export function startWebServer(o: WebServerOptions): Promise<WebServer> {
   };
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((e) => send(res, 500, (e as Error).message));
+    // a malformed address (bad percent-encoding) is the request's fault
+    handle(req, res).catch((e) => send(res, e instanceof URIError ? 400 : 500, e instanceof URIError ? 'malformed address' : 'internal error'));
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   server.on('upgrade', (req, socket, head) => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { Store } from '../../main/core/db/store.js';
+import { httpStatus, userMessage } from '../../main/core/errors/user-message.js';
 import { JobStore } from '../../main/core/jobs/job-store.js';
 import { OutputExistsError } from '../../main/core/operations/output.js';
 import { runOperation } from '../../main/core/operations/runner.js';
@@ -136,6 +137,19 @@ describe('evaluation text', () => {
     const r = await evaluate(q, `${calib}@1200:`);
     assert.match(store.run(r.runId!)!.params ? JSON.stringify(store.run(r.runId!)!.params) : '', /text\.txt@1200:/, 'the run says which text it was measured on');
     store.close();
+  });
+});
+
+describe('messages for the user', () => {
+  it('names files in plain words, hides temporary names, and tells bad input from our faults', () => {
+    const fsError = (code: string, p?: string) => Object.assign(new Error(`${code}: raw`), { code, ...(p ? { path: p } : {}) });
+    assert.equal(userMessage(fsError('ENOSPC', '/data/.m.gguf.123.1700000000000.tmp')), '/data/m.gguf: the disk is full: free some space and try again');
+    assert.equal(userMessage(fsError('EACCES', '/root/x.gguf')), '/root/x.gguf: permission denied');
+    assert.equal(userMessage(new Error("cannot rename '/d/.out.gguf.77.1700000000001.tmp'")), "cannot rename '/d/out.gguf'");
+    assert.equal(httpStatus(fsError('ENOSPC')), 507);
+    assert.equal(httpStatus(fsError('ENOENT')), 422);
+    assert.equal(httpStatus(new Error('no project with id 3')), 422);
+    assert.equal(httpStatus(new TypeError("Cannot read properties of undefined (reading 'x')")), 500);
   });
 });
 

@@ -71,6 +71,34 @@ describe('web server', () => {
     assert.equal((await call({ method: 'dropDatabase', args: [] })).status, 400);
   });
 
+  it('answers bad input with 4xx and a plain message, never 500 or internal names', async () => {
+    const call = (method: string, args: unknown[]) =>
+      request(server.port, '/api/call', { method: 'POST', body: JSON.stringify({ method, args }), headers: { Cookie: `lowbit_token=${server.token}`, 'Content-Type': 'application/json' } });
+    const missing = await call('inspectModel', ['/nonexistent/model.gguf']);
+    assert.equal(missing.status, 422);
+    assert.match(JSON.parse(missing.body).error, /\/nonexistent\/model\.gguf: no such file or folder/);
+    const folder = await call('ggufPreview', ['/tmp']);
+    assert.equal(folder.status, 422);
+    assert.match(JSON.parse(folder.body).error, /is a folder where a file was expected/);
+    assert.doesNotMatch(JSON.parse(folder.body).error, /EISDIR|errno|at .*\.ts:/);
+    const unknownRun = await call('exportRun', [424242, '/tmp/x.gguf']);
+    assert.equal(unknownRun.status, 422);
+    assert.match(JSON.parse(unknownRun.body).error, /run 424242 is not a quantize run/);
+    const notJson = await request(server.port, '/api/call', { method: 'POST', body: '{', headers: { Cookie: `lowbit_token=${server.token}`, 'Content-Type': 'application/json' } });
+    assert.equal(notJson.status, 400);
+    const badAddress = await request(server.port, '/%E0%A4%A', { headers: { Cookie: `lowbit_token=${server.token}` } });
+    assert.equal(badAddress.status, 400);
+  });
+
+  it('starts one job for a double click: the same spec twice within seconds is the same job', async () => {
+    const p = await api.createProject('double click');
+    const spec = { kind: 'evaluate' as const, projectId: p.id, model: '/nonexistent.gguf', reference: null, text: '/nonexistent.txt', nCtx: 64 };
+    const [a, b] = await Promise.all([api.startJob(spec), api.startJob(spec)]);
+    assert.equal(a.id, b.id);
+    await api.idle();
+    assert.equal((await api.listJobs(p.id)).length, 1);
+  });
+
   it('streams job events over a WebSocket only with the token, our Host and our Origin', async () => {
     const origin = `http://127.0.0.1:${server.port}`;
     const url = `ws://127.0.0.1:${server.port}/api/events`;

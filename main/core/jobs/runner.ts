@@ -4,6 +4,7 @@
 import type { JobEvent, JobInfo, JobSpec } from '../../contract/api.js';
 import { CancelledError } from '../../engine/cancelled.js';
 import type { Store } from '../db/store.js';
+import { userMessage } from '../errors/user-message.js';
 import { JobStore, LOG_LINES } from './job-store.js';
 
 export interface JobContext {
@@ -20,10 +21,13 @@ export type JobWork = (ctx: JobContext) => Promise<unknown>;
 
 const SAVE_EVERY_MS = 500;
 const EVENT_EVERY_MS = 100;
+/** the same spec again within this time is the same request (a double click), not a second job */
+const DUPLICATE_WINDOW_MS = 5000;
 
 interface Live {
   info: JobInfo;
   controller: AbortController;
+  startedAt: number;
   stageStart: number;
   lastSave: number;
   lastEvent: number;
@@ -70,10 +74,19 @@ export class JobRunner {
     await Promise.all([...this.live.values()].map((l) => l.done));
   }
 
+  /** The job started with this very spec moments ago (a double click), if it is still running. */
+  duplicate(spec: JobSpec): JobInfo | undefined {
+    const key = JSON.stringify(spec);
+    const now = performance.now();
+    for (const l of this.live.values())
+      if (now - l.startedAt < DUPLICATE_WINDOW_MS && JSON.stringify(l.info.spec) === key) return { ...l.info };
+    return undefined;
+  }
+
   start(spec: JobSpec, work: JobWork): JobInfo {
     const info = this.jobs.create(spec);
     const now = performance.now();
-    const l: Live = { info, controller: new AbortController(), stageStart: now, lastSave: now, lastEvent: 0, done: Promise.resolve() };
+    const l: Live = { info, controller: new AbortController(), startedAt: now, stageStart: now, lastSave: now, lastEvent: 0, done: Promise.resolve() };
     this.live.set(info.id, l);
     const ctx: JobContext = {
       signal: l.controller.signal,
@@ -115,8 +128,8 @@ export class JobRunner {
     } catch (e) {
       const cancelled = e instanceof CancelledError || l.controller.signal.aborted;
       l.info.status = cancelled ? 'cancelled' : 'failed';
-      l.info.error = cancelled ? 'cancelled by the user' : (e as Error).message;
-      this.pushLog(l, cancelled ? 'cancelled' : `failed: ${(e as Error).message}`);
+      l.info.error = cancelled ? 'cancelled by the user' : userMessage(e);
+      this.pushLog(l, cancelled ? 'cancelled' : `failed: ${l.info.error}`);
     } finally {
       l.info.etaSeconds = null;
       l.info.finishedAt = new Date().toISOString();

@@ -118,7 +118,7 @@ export function studioService(store: Store): StudioService {
       return [...PRESETS];
     },
     async startJob(spec): Promise<JobInfo> {
-      return runner.start(spec, jobWork(store, spec));
+      return runner.duplicate(spec) ?? runner.start(spec, jobWork(store, spec));
     },
     async cancelJob(id) {
       runner.cancel(id);
