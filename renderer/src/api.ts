@@ -2,6 +2,7 @@
 // or JSON calls to the local web server plus a WebSocket for job events in web mode.
 import type { JobEvent, StudioApi, StudioCalls, StudioMethod } from '../../main/contract/api';
 import { STUDIO_METHODS } from '../../main/contract/api';
+import { connection } from './stores/connection.svelte';
 
 declare global {
   interface Window {
@@ -9,14 +10,31 @@ declare global {
   }
 }
 
+const STOPPED = 'the studio server stopped';
+
 async function call(method: StudioMethod, args: unknown[]): Promise<unknown> {
-  const res = await fetch('api/call', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method, args }) });
+  let res: Response;
+  try {
+    res = await fetch('api/call', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method, args }) });
+  } catch {
+    connection.markLost();
+    throw new Error(STOPPED);
+  }
+  // 401: the page's access token is not this server's (it was restarted)
+  if (res.status === 401) {
+    connection.markLost();
+    throw new Error(STOPPED);
+  }
   const body = (await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }))) as { ok: boolean; result?: unknown; error?: string };
   if (!body.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
   return body.result;
 }
 
-/** One WebSocket for all listeners, reopened after a drop (the server may restart). */
+/**
+ * One WebSocket for all listeners. When it closes, one call asks whether the server is still
+ * there: if so the socket reopens, if not the page shows the lost-connection banner and stops
+ * trying (no endless reconnect errors).
+ */
 function webEvents() {
   const listeners = new Set<(e: JobEvent) => void>();
   let socket: WebSocket | null = null;
@@ -30,12 +48,13 @@ function webEvents() {
     };
     socket.onclose = () => {
       socket = null;
-      if (listeners.size) setTimeout(open, 1000);
+      if (!listeners.size || connection.lost) return;
+      call('listProjects', []).then(() => !socket && listeners.size && open(), () => connection.markLost());
     };
   };
   return (listener: (e: JobEvent) => void) => {
     listeners.add(listener);
-    if (!socket) open();
+    if (!socket && !connection.lost) open();
     return () => void listeners.delete(listener);
   };
 }
