@@ -1,5 +1,6 @@
 // Heatmap layout and colours, kept apart from the component so drawing is one tight loop.
 import type { SensitivityReport, TensorSensitivity } from '../../../main/contract/api';
+import { EXPLAIN } from '../lib/explain';
 
 export interface Grid {
   rows: Array<number | null>;
@@ -31,6 +32,13 @@ export const METRICS: Record<Metric, string> = {
   errorPerWeight: 'error per weight',
   outputError: 'output error',
   kl: 'KL (tensor alone)',
+};
+
+export const METRIC_HELP: Record<Metric, string> = {
+  error: EXPLAIN.error,
+  errorPerWeight: `${EXPLAIN.error} Divided by the tensor's weights, so tensors of different sizes compare.`,
+  outputError: 'The same error carried to the block’s output (measured with the quantized blocks before it).',
+  kl: `KL divergence to the original, in nats, with only this tensor quantized (lowbit sensitivity --measure-kl).`,
 };
 
 export function metricsIn(report: SensitivityReport): Metric[] {

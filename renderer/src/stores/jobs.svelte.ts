@@ -30,6 +30,11 @@ class Jobs {
     if (job.status !== 'running') session.revision++;
   }
 
+  /** A deleted project's jobs leave the page (its id may be given to the next project). */
+  dropProject(projectId: number) {
+    this.list = this.list.filter((j) => j.projectId !== projectId);
+  }
+
   forProject(projectId: number | undefined): JobInfo[] {
     return this.list.filter((j) => j.projectId === projectId);
   }
