@@ -25,8 +25,9 @@ async function call(method: StudioMethod, args: unknown[]): Promise<unknown> {
     connection.markLost();
     throw new Error(STOPPED);
   }
-  const body = (await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }))) as { ok: boolean; result?: unknown; error?: string };
-  if (!body.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  const body = (await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }))) as { ok: boolean; result?: unknown; error?: string; exists?: boolean };
+  // exists: the output file is there and the user has not confirmed replacing it
+  if (!body.ok) throw Object.assign(new Error(body.error ?? `HTTP ${res.status}`), { exists: body.exists === true });
   return body.result;
 }
 

@@ -249,9 +249,20 @@ describe('studio flow and layout in the browser (web mode)', { skip }, () => {
     await page.getByRole('button', { name: /Switch to/ }).click();
 
     await page.getByRole('button', { name: 'Next: export the run you chose' }).click();
-    await page.getByLabel('GGUF path').fill(path.join(dir, 'exported.gguf'));
+    const exported = path.join(dir, 'exported.gguf');
+    await page.getByLabel('GGUF path').fill(exported);
     await page.locator('main').getByRole('button', { name: 'Export', exact: true }).click();
     await page.getByTestId('metadata').waitFor();
+    // an export over a file that is already there asks before replacing it
+    const other = path.join(dir, 'other.gguf');
+    fs.writeFileSync(other, 'not a model');
+    await page.getByLabel('GGUF path').fill(other);
+    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => (resolve(d.message()), void d.accept())));
+    await page.locator('main').getByRole('button', { name: 'Export', exact: true }).click();
+    assert.match(await asked, /other\.gguf already exists\. Replace it\?/);
+    await page.waitForFunction(() => !document.querySelector('main button[type=submit]')?.hasAttribute('disabled'));
+    assert.equal(await page.getByRole('alert').count(), 0);
+    assert.equal(fs.readFileSync(other).subarray(0, 4).toString('latin1'), 'GGUF', 'the file was replaced by the export');
   });
 
   it('keeps the navigation in view and nothing wider than the window, at 1280×800 and 1920×1080', async () => {

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { budgetRange, nearestBudget } from '../../renderer/src/lib/budget.js';
 import { inUnit, paddedRange, paretoFront, sizeUnit } from '../../renderer/src/lib/chart-data.js';
 import { dropDrafts, loadDraft, patchDraft, saveDraft } from '../../renderer/src/lib/drafts.js';
+import { joinPath } from '../../renderer/src/lib/format.js';
+import { confirmOverwrite, outputExists } from '../../renderer/src/lib/overwrite.js';
 
 /** localStorage's interface over a Map */
 function memoryStorage(): Storage {
@@ -89,5 +91,37 @@ describe('chart data', () => {
   it('finds the Pareto front', () => {
     const pts = [{ bytes: 3, kl: 0.1 }, { bytes: 1, kl: 0.5 }, { bytes: 2, kl: 0.6 }, { bytes: 4, kl: 0.05 }];
     assert.deepEqual(paretoFront(pts).map((p) => p.bytes), [1, 3, 4]);
+  });
+});
+
+describe('output files', () => {
+  it('asks before replacing an existing file, once', async () => {
+    const exists = Object.assign(new Error('/x.gguf already exists: confirm to replace it (lowbit: --force), or choose another file'), { exists: true });
+    const calls: boolean[] = [];
+    const write = async (overwrite: boolean) => {
+      calls.push(overwrite);
+      if (!overwrite) throw exists;
+      return 'written';
+    };
+    const questions: string[] = [];
+    assert.equal(await confirmOverwrite('/x.gguf', write, (q) => (questions.push(q), true)), 'written');
+    assert.deepEqual(calls, [false, true]);
+    assert.deepEqual(questions, ['/x.gguf already exists. Replace it?']);
+    calls.length = 0;
+    await assert.rejects(confirmOverwrite('/x.gguf', write, () => false), /already exists/);
+    assert.deepEqual(calls, [false], 'a refusal writes nothing');
+    await assert.rejects(confirmOverwrite('/x.gguf', async () => { throw new Error('disk full'); }, () => assert.fail('not asked')), /disk full/);
+  });
+
+  it('recognises the refusal through Electron, where only the message survives', () => {
+    assert.ok(outputExists(new Error("Error invoking remote method 'studio:call': Error: /x.gguf already exists: confirm to replace it (lowbit: --force), or choose another file")));
+    assert.ok(!outputExists(new Error('no such file')));
+    assert.ok(!outputExists(null));
+  });
+
+  it('joins a folder and a name with the folder\'s separator', () => {
+    assert.equal(joinPath('/data/projects/3', 'm-Q4_0-rtn.gguf'), '/data/projects/3/m-Q4_0-rtn.gguf');
+    assert.equal(joinPath('/data/projects/3/', 'm.gguf'), '/data/projects/3/m.gguf');
+    assert.equal(joinPath('C:\\Users\\me\\projects\\3', 'm.gguf'), 'C:\\Users\\me\\projects\\3\\m.gguf');
   });
 });

@@ -39,3 +39,6 @@ export function percent(x: number | null | undefined): string {
 }
 
 export const basename = (p: string) => p.split(/[\\/]/).pop() ?? p;
+
+/** folder + name with the folder's own separator (a Windows host gives backslashes) */
+export const joinPath = (folder: string, name: string) => `${folder.replace(/[\\/]+$/, '')}${/\\/.test(folder) && !folder.includes('/') ? '\\' : '/'}${name}`;
