@@ -137,6 +137,8 @@ export interface SavedPlan {
   bytes: number;
   bitsPerWeight: number;
   predictedKl: number;
+  /** what predictedKl is: a KL fitted on measured single-tensor KLs, or the summed error (ranks plans only) */
+  basis: 'kl-fit' | 'error';
   /** how many tensors the user pinned */
   pins: number;
   /** type → number of tensors */

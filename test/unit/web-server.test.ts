@@ -97,6 +97,10 @@ describe('web server', () => {
     assert.equal(a.id, b.id);
     await api.idle();
     assert.equal((await api.listJobs(p.id)).length, 1);
+    // a deleted project's jobs go with it, and its id is never given to the next project
+    await api.deleteProject(p.id);
+    assert.deepEqual(await api.listJobs(p.id), []);
+    assert.ok((await api.createProject('next')).id > p.id);
   });
 
   it('streams job events over a WebSocket only with the token, our Host and our Origin', async () => {

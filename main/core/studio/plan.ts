@@ -68,6 +68,7 @@ export function savedPlan(row: PlanRow): SavedPlan {
     bytes: row.plan.bytes,
     bitsPerWeight: row.plan.bitsPerWeight,
     predictedKl: row.plan.predictedKl,
+    basis: row.plan.prediction?.basis ?? 'error',
     pins: Object.keys(row.plan.pins ?? {}).length,
     types,
     createdAt: row.createdAt,
