@@ -222,6 +222,12 @@ describe('studio in the browser (web mode)', { skip }, () => {
     const body = await page.getByTestId('results').innerText();
     for (const e of evals) assert.ok(body.includes((e.results as { ppl: number }).ppl.toFixed(4)), 'the table shows the recorded perplexity');
     assert.match(body, /\(llama\.cpp preset\)/);
+    assert.equal(body.split('tinystories_val.txt@300000:340000').length - 1, 2, 'each row says which text it was measured on');
+    // the calibration text (tokenized from 0 to 200000) is refused for the GPTQ file calibrated on it
+    await page.locator('#eval-text').fill(`${text}@100000:140000`);
+    await page.locator('[data-testid=results] tbody tr', { hasText: 'gptq' }).getByRole('button', { name: 'Evaluate' }).click();
+    await page.getByText(/overlaps the text quantize run \d+ was calibrated on/).first().waitFor({ timeout: 30_000 });
+    await page.locator('#eval-text').fill(`${text}@300000:340000`);
     await page.getByTestId('pareto').waitFor();
     assert.equal(await page.getByTestId('pareto').getAttribute('data-points'), '2');
     const ids = store.runs({}).filter((r) => r.kind === 'quantize').map((r) => r.id);
