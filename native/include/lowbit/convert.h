@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "lowbit/thread_pool.h"
+
 namespace lowbit {
 
 struct ConvertJob {
@@ -26,6 +28,7 @@ struct ConvertJob {
 
 struct ConvertOptions {
   int threads = 1;
+  ThreadPool* pool = nullptr;  // run on this pool instead of starting `threads` threads
   size_t chunk_bytes = 16u << 20;  // F32 bytes per chunk
   const std::atomic<bool>* cancel = nullptr;
   // called after each chunk with (bytes of F32 done, total)

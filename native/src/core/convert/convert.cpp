@@ -8,32 +8,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
-#include <thread>
 
 #include "lowbit/formats.h"
 #include "file_io.h"
 
 namespace lowbit {
-namespace {
-
-// Splits [0, n) across up to `threads` workers and rethrows the first failure.
-template <typename Fn>
-void parallel_rows(int64_t n, int threads, Fn fn) {
-  const int t = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
-  if (t == 1) { fn(0, n); return; }
-  std::vector<std::thread> pool;
-  std::vector<std::exception_ptr> errors(t);
-  for (int i = 0; i < t; ++i) {
-    pool.emplace_back([&, i] {
-      try { fn(n * i / t, n * (i + 1) / t); } catch (...) { errors[i] = std::current_exception(); }
-    });
-  }
-  for (auto& th : pool) th.join();
-  for (auto& e : errors) if (e) std::rethrow_exception(e);
-}
-
-}  // namespace
 
 void check_finite(const float* x, int64_t rows, int64_t ne0, int64_t first_row, const std::string& name) {
   for (int64_t i = 0; i < rows * ne0; ++i) {
@@ -45,6 +26,8 @@ void check_finite(const float* x, int64_t rows, int64_t ne0, int64_t first_row, 
 
 void convert_tensors(const std::string& out_path, const std::vector<ConvertJob>& jobs, const ConvertOptions& options) {
   Fd out(out_path, O_WRONLY);
+  std::unique_ptr<ThreadPool> own_pool = options.pool ? nullptr : std::make_unique<ThreadPool>(std::max(1, options.threads));
+  ThreadPool& pool = options.pool ? *options.pool : *own_pool;
   uint64_t total = 0;
   for (const auto& j : jobs) total += static_cast<uint64_t>(j.ne0 * j.nrows) * 4u;
   uint64_t done = 0;
@@ -87,11 +70,20 @@ void convert_tensors(const std::string& out_path, const std::vector<ConvertJob>&
         for (int64_t r = 0; r < rows; ++r)
           read_exact(src.get(), in.data() + src_row * r, src_row, job.src_offset + src_row * job.row_order[r0 + r], "tensor " + job.name);
       }
-      parallel_rows(rows, options.threads, [&](int64_t a, int64_t b) {
-        for (int64_t r = a; r < b; ++r) dequantize_row(*src_t, in.data() + src_row * r, f32.data() + job.ne0 * r, job.ne0);
-        check_finite(f32.data() + job.ne0 * a, b - a, job.ne0, r0 + a, job.name);
-        quantize_rows(*dst_t, f32.data() + job.ne0 * a, q.data() + dst_row * a, b - a, job.ne0, imp);
+      // each range's failure kept, so that the first row's is the one reported
+      std::vector<std::exception_ptr> errors(static_cast<size_t>(pool.size()));
+      pool.parallel_for(rows, [&](int worker, int64_t a, int64_t b) {
+        if (a == b) return;
+        try {
+          for (int64_t r = a; r < b; ++r) dequantize_row(*src_t, in.data() + src_row * r, f32.data() + job.ne0 * r, job.ne0);
+          check_finite(f32.data() + job.ne0 * a, b - a, job.ne0, r0 + a, job.name);
+          quantize_rows(*dst_t, f32.data() + job.ne0 * a, q.data() + dst_row * a, b - a, job.ne0, imp);
+        } catch (...) {
+          errors[static_cast<size_t>(worker)] = std::current_exception();
+        }
       });
+      for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
       write_exact(out.get(), q.data(), dst_row * rows, job.dst_offset + dst_row * r0, "tensor " + job.name);
       done += static_cast<uint64_t>(rows * job.ne0) * 4u;
       if (options.progress) options.progress(done, total);

@@ -7,8 +7,7 @@
 
 #include "../convert/file_io.h"
 #include "block_stats.h"
-#include "../engine/forward.h"
-#include "../engine/mapped_file.h"
+#include "block_walker.h"
 #include "lowbit/grid.h"
 #include "lowbit/linalg.h"
 #include "lowbit/pipeline.h"
@@ -22,88 +21,71 @@ class Pipeline {
  public:
   Pipeline(const Model& m, const std::vector<int32_t>& tokens, const std::vector<ConvertJob>& jobs, const std::string& out_path,
            const PipelineOptions& o)
-      : m_(m), hp_(m.hp()), o_(o), out_path_(out_path), out_(out_path, O_WRONLY), pool_(o.threads), ctx_(m, o.seq_len, pool_, 1) {
-    n_seq_ = static_cast<int64_t>(tokens.size()) / o.seq_len;
-    if (o.seq_len < 2 || n_seq_ < 1) throw std::runtime_error("no complete calibration sequence of " + std::to_string(o.seq_len) + " tokens");
+      : m_(m), o_(o), out_path_(out_path), out_(out_path, O_WRONLY),
+        walk_(m, tokens, WalkOptions{o.threads, o.seq_len, o.cancel, o.progress}, WalkUnits{0, 3, 2}) {
     for (const auto& j : jobs) jobs_[j.name] = &j;
-    acts_ = embed_tokens(m, tokens.data(), n_seq_ * o.seq_len);
-    if (o.qep) original_ = acts_;
+    if (o.qep) original_ = walk_.acts();
   }
 
+  // Per block, three units of progress: capture, quantize, propagate; then output.weight and the
+  // other tensors.
   PipelineResult run(const std::vector<ConvertJob>& jobs) {
-    const double total = 3.0 * static_cast<double>(hp_.n_layer) + 2.0;
     std::set<std::string> done;
-    for (int64_t l = 0; l < hp_.n_layer; ++l) {
-      const LayerWeights& src = m_.layers()[l];
-      HessianCapture stats(block_input_dims(hp_), o_.qep ? &recorder_ : nullptr, pool_);
-      capture(l, src, stats, 3.0 * l, total);
+    walk_.for_each_block([&](int64_t l, const LayerWeights& src) {
+      HessianCapture stats(block_input_dims(m_.hp()), o_.qep ? &recorder_ : nullptr, walk_.pool());
+      capture(l, src, stats);
       LayerWeights quantized = src;
       std::vector<std::vector<uint8_t>> bytes(std::size(kSlots));  // the quantized tensors, for propagate()
       for (size_t k = 0; k < std::size(kSlots); ++k) {
-        check_cancel();
+        walk_.check_cancel();
         const Weight& w = src.*kSlots[k].member;
         const ConvertJob& job = job_for(w);
         quantize(job, w, l, stats.hessian(kSlots[k].input), stats.delta(kSlots[k].input), stats.tokens(), bytes[k], quantized.*kSlots[k].member);
         done.insert(job.name);
-        report(3.0 * l + 1.0 + static_cast<double>(k + 1) / std::size(kSlots), total);
+        walk_.report(walk_.block_unit(l, 1) + static_cast<double>(k + 1) / std::size(kSlots));
       }
-      propagate(l, quantized, 3.0 * l + 2.0, total);
-      // the previous block again: the kernel maps neighbouring pages in on a fault (fault-around)
-      release_block_pages(src);
-      if (l > 0) release_block_pages(m_.layers()[l - 1]);
-    }
-    quantize_output(done, total);
+      propagate(l, quantized);
+    });
+    // output.weight (when not tied to the embedding) sees the final norm of the quantized stream
+    walk_.for_output([&](const Weight& out) {
+      if (!jobs_.count(out.name)) return;
+      std::vector<uint8_t> bytes;
+      Weight view = out;
+      quantize(job_for(out), out, -1, walk_.output_hessian(), nullptr, walk_.tokens(), bytes, view);
+      done.insert(out.name);
+    });
+    walk_.report(walk_.total() - 1.0);
     std::vector<ConvertJob> rest;
     for (const auto& j : jobs)
       if (!done.count(j.name)) rest.push_back(j);
     ConvertOptions co;
     co.threads = o_.threads;
+    co.pool = &walk_.pool();
     co.cancel = o_.cancel;
     convert_tensors(out_path_, rest, co);  // fsyncs the file, with what was written here
-    report(total, total);
-    result_.tokens = n_seq_ * o_.seq_len;
-    result_.sequences = n_seq_;
+    walk_.report(walk_.total());
+    result_.tokens = walk_.tokens();
+    result_.sequences = walk_.sequences();
     return std::move(result_);
   }
 
  private:
-  void check_cancel() const {
-    if (o_.cancel && o_.cancel->load()) throw std::runtime_error("cancelled");
-  }
-  void report(double done, double total) const {
-    if (o_.progress) o_.progress(done, total);
-  }
-
-  float* sequence(std::vector<float>& acts, int64_t s) { return acts.data() + s * o_.seq_len * hp_.n_embd; }
-
   // Runs the block with its original weights on the current (quantized-model) activations.
-  void capture(int64_t l, const LayerWeights& src, HessianCapture& stats, double base, double total) {
-    std::vector<float> scratch(static_cast<size_t>(o_.seq_len * hp_.n_embd));
-    for (int64_t s = 0; s < n_seq_; ++s) {
-      check_cancel();
+  void capture(int64_t l, const LayerWeights& src, HessianCapture& stats) {
+    std::vector<float> scratch(walk_.sequence_floats());
+    walk_.for_each_sequence(walk_.block_unit(l, 0), [&](int64_t s) {
       if (o_.qep) {  // the original model's own inputs, advancing its stream
         recorder_.rewind();
-        ctx_.set_observer(&recorder_);
-        ctx_.reset();
-        ctx_.run_layer(l, src, sequence(original_, s), o_.seq_len);
+        walk_.run_block(l, src, walk_.sequence(original_, s), &recorder_);
       }
-      std::copy_n(sequence(acts_, s), scratch.size(), scratch.begin());
-      ctx_.set_observer(&stats);
-      ctx_.reset();
-      ctx_.run_layer(l, src, scratch.data(), o_.seq_len);
-      report(base + static_cast<double>(s + 1) / n_seq_, total);
-    }
-    ctx_.set_observer(nullptr);
+      std::copy_n(walk_.sequence(walk_.acts(), s), scratch.size(), scratch.begin());
+      walk_.run_block(l, src, scratch.data(), &stats);
+    });
   }
 
   // Runs the block with its quantized weights: the next block's inputs.
-  void propagate(int64_t l, const LayerWeights& quantized, double base, double total) {
-    for (int64_t s = 0; s < n_seq_; ++s) {
-      check_cancel();
-      ctx_.reset();
-      ctx_.run_layer(l, quantized, sequence(acts_, s), o_.seq_len);
-      report(base + static_cast<double>(s + 1) / n_seq_, total);
-    }
+  void propagate(int64_t l, const LayerWeights& quantized) {
+    walk_.for_each_sequence(walk_.block_unit(l, 2), [&](int64_t s) { walk_.run_block(l, quantized, walk_.sequence(walk_.acts(), s)); });
   }
 
   const ConvertJob& job_for(const Weight& w) const {
@@ -133,7 +115,7 @@ class Pipeline {
     if (dst->is_quantized && find_grid(dst->type)) {
       GptqOptions go = o_.gptq;
       go.threads = o_.threads;
-      go.pool = &pool_;
+      go.pool = &walk_.pool();
       go.samples = tokens;
       go.measure = o_.measure;
       go.cancel = o_.cancel;
@@ -155,7 +137,7 @@ class Pipeline {
       }
       bytes.resize(row_size(*dst, w.ne0) * w.rows);
       quantize_rows(*dst, W.data(), bytes.data(), w.rows, w.ne0, dst->is_quantized ? importance.data() : nullptr);
-      if (o_.measure) rep.error = rep.rtn_error = hscale * weighted_error(*dst, W.data(), w.rows, w.ne0, h.data(), bytes.data(), pool_);
+      if (o_.measure) rep.error = rep.rtn_error = hscale * weighted_error(*dst, W.data(), w.rows, w.ne0, h.data(), bytes.data(), walk_.pool());
     }
     write_rows(job, *dst, bytes);
     view.type = dst;
@@ -184,31 +166,13 @@ class Pipeline {
     write_exact(out_.get(), permuted.data(), permuted.size(), job.dst_offset, "tensor " + job.name);
   }
 
-  // output.weight (when not tied to the embedding) sees the final norm of the quantized stream.
-  void quantize_output(std::set<std::string>& done, double total) {
-    const Weight& out = m_.output();
-    if (out.data == m_.token_embd().data || !jobs_.count(out.name)) return;
-    check_cancel();
-    const int64_t n = n_seq_ * o_.seq_len;
-    const std::vector<double> h = output_hessian(m_, acts_.data(), n, pool_);
-    std::vector<uint8_t> bytes;
-    Weight view = out;
-    quantize(job_for(out), out, -1, h, nullptr, n, bytes, view);
-    done.insert(out.name);
-    release_weight_pages(out);
-    report(total - 1.0, total);
-  }
-
   const Model& m_;
-  const Hparams& hp_;
   const PipelineOptions& o_;
   std::string out_path_;
   Fd out_;
-  ThreadPool pool_;
-  Context ctx_;
-  int64_t n_seq_ = 0;
+  BlockWalker walk_;
   std::map<std::string, const ConvertJob*> jobs_;
-  std::vector<float> acts_, original_;
+  std::vector<float> original_;
   InputRecorder recorder_;
   PipelineResult result_;
 };
