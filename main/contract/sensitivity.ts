@@ -36,6 +36,8 @@ export interface TensorSensitivity extends TensorPlace {
   /** merged expert tensors (kind *_exps): calibration tokens routed to each expert; a 0 marks an expert never reached */
   expertActivations?: number[];
   candidates: SensitivityCandidate[];
+  /** candidate types asked for that cannot apply to this tensor, each with the reason */
+  unfit?: Array<{ type: string; reason: string }>;
 }
 
 export interface SensitivityReport {

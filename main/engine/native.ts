@@ -30,19 +30,44 @@ export interface ConvertJob {
   rowOrder?: Int32Array;
 }
 
-export interface NativePipelineOptions {
-  seqLen: number;
-  threads: number;
+/**
+ * The GPTQ fields every GPTQ call takes (one parser in native/src/binding/gptq_options.cpp). A field
+ * left out takes the engine's default, which gptqDefaults() reports.
+ */
+export interface NativeGptqFields {
+  /** λ: λ·mean(diag H) is added to the diagonal, raised by 0.01 until the Cholesky succeeds */
   damp?: number;
+  /** columns per lazy-update block (rounded to whole ggml blocks when needed) */
   blockSize?: number;
+  /** block-respecting act-order: ggml blocks by summed diag(H), columns inside a block by diag(H) */
   actOrder?: boolean;
+  /** k-quants: refit each sub-block's integer scale/min on the updated weights when the loop reaches it */
   subblockRefit?: boolean;
-  /** also run the original model and correct each layer for its quantized inputs (QEP) */
-  qep?: boolean;
+  /** QEP: W ← W + α·W·H_δ·(H + λ·mean(diag H)·I)⁻¹ before GPTQ */
   qepAlpha?: number;
   qepLambda?: number;
-  /** compute each tensor's Hessian-weighted error, and RTN's for comparison (default true) */
+  threads?: number;
+  /** compute the Hessian-weighted error of the result, and RTN + imatrix's for comparison (default true) */
   measure?: boolean;
+}
+
+/** The engine's GPTQ defaults (GptqOptions' member initialisers in native/include/lowbit/gptq.h). */
+export interface NativeGptqDefaults {
+  damp: number;
+  blockSize: number;
+  actOrder: boolean;
+  /** the pipeline's QEP switch */
+  qep: boolean;
+  qepAlpha: number;
+  qepLambda: number;
+  subblockRefit: boolean;
+}
+
+export interface NativePipelineOptions extends NativeGptqFields {
+  seqLen: number;
+  threads: number;
+  /** also run the original model and correct each layer for its quantized inputs (QEP; default false) */
+  qep?: boolean;
 }
 
 export interface NativePipelineTensor {
@@ -61,15 +86,13 @@ export interface NativePipelineTensor {
   seconds: number;
 }
 
-export interface NativeSensitivityOptions {
+/** The GPTQ fields apply with gptq: true (the pass always measures; QEP does not apply). */
+export interface NativeSensitivityOptions extends Omit<NativeGptqFields, 'qepAlpha' | 'qepLambda' | 'measure'> {
   seqLen: number;
   threads: number;
   types: string[];
   /** measure GPTQ's error (types with a GPTQ grid) instead of round-to-nearest's */
   gptq?: boolean;
-  damp?: number;
-  blockSize?: number;
-  actOrder?: boolean;
   /** > 0: on this many sequences, also the squared error reaching each block's output with only one tensor quantized */
   outputErrorSequences?: number;
 }
@@ -148,7 +171,7 @@ export interface NativeImatrixResult {
   sums: Record<string, Float64Array>;
 }
 
-export interface NativeGptqOptions {
+export interface NativeGptqOptions extends NativeGptqFields {
   /** ggml type name; the types with a GPTQ grid: Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL MXFP4 Q2_K..Q6_K IQ4_XS */
   type: string;
   /** rows × cols, row-major; cols is ne0, the input dimension along which ggml blocks run */
@@ -158,19 +181,8 @@ export interface NativeGptqOptions {
   /** cols × cols, symmetric: XᵀX (give samples to have it used as (2/samples)·XᵀX) or already normalised */
   hessian: Float64Array;
   samples?: number;
-  /** columns per lazy-update block (default 128) */
-  blockSize?: number;
-  /** λ: λ·mean(diag H) is added to the diagonal (default 0.01), raised by 0.01 until the Cholesky succeeds */
-  damp?: number;
-  /** block-respecting act-order: ggml blocks by summed diag(H), columns inside a block by diag(H) */
-  actOrder?: boolean;
-  /** k-quants: refit each sub-block's integer scale/min on the updated weights when the loop reaches it (default true) */
-  subblockRefit?: boolean;
-  /** QEP: W ← W + α·W·H_δ·(H + λ·mean(diag H)·I)⁻¹ before GPTQ (α default 0.5, λ default 0.01) */
-  qep?: { hdelta: Float64Array; alpha?: number; lambda?: number };
-  threads?: number;
-  /** compute error and rtnError (default true; costs two rows × cols² fp64 products) */
-  measure?: boolean;
+  /** QEP's H_δ (cols × cols); α and λ are qepAlpha and qepLambda */
+  qep?: { hdelta: Float64Array };
 }
 
 export interface NativeGptqResult {
@@ -206,6 +218,8 @@ export interface NativeBinding {
   /** block-by-block calibration and quantization of the model into the output file's tensors (see native/include/lowbit/pipeline.h) */
   quantizeSequential(model: ModelHandle, tokens: Int32Array, jobs: ConvertJob[], outPath: string, options: NativePipelineOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativePipelineResult>;
   gptqQuantize(o: NativeGptqOptions): NativeGptqResult;
+  /** the values GPTQ uses for the fields a call leaves out */
+  gptqDefaults(): NativeGptqDefaults;
   /** whether the engine links the CUDA kernels (LOWBIT_CUDA=ON builds) and the device the CUDA runtime finds */
   cudaInfo(): CudaInfo;
   /** GPTQ on the CUDA device for Q4_0 / Q8_0 (sync; throws without CUDA or a device) */

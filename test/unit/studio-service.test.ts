@@ -46,6 +46,12 @@ describe('studio service on stories260K', { skip: skipNoShared }, () => {
     assert.equal(q.activations, 8 * 64);
     // ffn_down rows are 172 wide: no 32-block type fits, F16 remains
     assert.deepEqual(report.tensors.find((t) => t.name === 'blk.0.ffn_down.weight')!.candidates.map((c) => c.type), ['F16']);
+    // … and the types asked for that cannot apply are listed with the reason
+    assert.deepEqual(report.tensors.find((t) => t.name === 'blk.0.ffn_down.weight')!.unfit, [
+      { type: 'Q4_0', reason: "rows of 172 values are not a multiple of Q4_0's block size 32" },
+      { type: 'Q8_0', reason: "rows of 172 values are not a multiple of Q8_0's block size 32" },
+    ]);
+    assert.equal(q.unfit, undefined);
 
     const small = await api.plan(sens.runId!, { kind: 'bpw', value: 8 }, {});
     const big = await api.plan(sens.runId!, { kind: 'bpw', value: 16 }, {});

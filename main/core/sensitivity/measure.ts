@@ -13,6 +13,7 @@ import { CancelledError, throwIfCancelled } from '../../engine/cancelled.js';
 import { openModel } from '../../engine/evaluate.js';
 import { awaitJob, native, NativeSensitivityEntry } from '../../engine/native.js';
 import { tensorPlace } from './tensor-place.js';
+import { explainUnfit } from './unfit.js';
 import type { SensitivityReport, TensorSensitivity } from '../../contract/sensitivity.js';
 
 export const DEFAULT_SENSITIVITY_TYPES = ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0'];
@@ -54,14 +55,14 @@ export async function measureSensitivity(req: SensitivityRequest): Promise<Sensi
   } finally {
     native().closeModel(handle);
   }
-  return {
+  return explainUnfit({
     version: 1,
     model: { path: desc.path, bytes: desc.tensors.reduce((s, t) => s + t.nbytes, 0) },
     calibration: { source: describeTextSource(req.calibration.source), sha256: set.sha256, ...req.calibration.params, tokens: set.tokens.length },
     method,
     fixedBytes: fixedBytes(desc),
     tensors: reportTensors(desc, entries),
-  };
+  }, types);
 }
 
 /** Bytes of the tensors no plan quantizes (norms, biases), in the type the quantizer gives them. */

@@ -18,6 +18,7 @@ import { checkLlamaCpp } from './llama-check.js';
 import { listDir } from './list-dir.js';
 import { makePlan, PlanBounds, planBounds, planResult, savedPlan, weightsOf } from './plan.js';
 import { readSensitivityReport } from '../sensitivity/report-file.js';
+import { explainUnfit } from '../sensitivity/unfit.js';
 
 const project = (r: ProjectRow): Project => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at });
 const run = (r: RunRow): RunSummary => ({
@@ -49,7 +50,8 @@ export function studioService(store: Store): StudioService {
     const r = store.run(runId);
     if (!r || r.kind !== 'sensitivity') throw new Error(`run ${runId} is not a sensitivity run`);
     if (r.status !== 'done') throw new Error(`sensitivity run ${runId} is ${r.status}`);
-    const rep = storedReport(store, r);
+    const asked = (r.params as { types?: unknown } | null)?.types;
+    const rep = Array.isArray(asked) ? explainUnfit(storedReport(store, r), asked as string[]) : storedReport(store, r);
     if (reports.size >= 8) reports.delete(reports.keys().next().value!);
     reports.set(runId, rep);
     return rep;

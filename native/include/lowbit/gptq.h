@@ -20,6 +20,7 @@ struct QepOptions {
   double lambda = 0.01;  // damping of H in the correction, relative to mean(diag H); raised like GPTQ's on failure
 };
 
+// The member initialisers are the product's defaults (the binding's gptqDefaults() reports them).
 struct GptqOptions {
   int64_t block = 256;      // columns per lazy-update block (rounded to whole ggml blocks when needed); the reference's is 128
   double damp = 0.01;       // λ: λ·mean(diag H) is added to the diagonal
@@ -30,7 +31,7 @@ struct GptqOptions {
   bool act_order = false;   // block-respecting act-order (see gptq.cpp)
   bool refit_subblocks = true;  // k-quants: refit sub-block scales on updated weights (see gptq.cpp)
   int64_t samples = 0;      // > 0: H is Σ x xᵀ over this many rows and is used as (2/samples)·H
-  bool measure = false;     // also compute tr((W−Q)H(W−Q)ᵀ) for GPTQ and for RTN + imatrix
+  bool measure = true;      // also compute tr((W−Q)H(W−Q)ᵀ) for GPTQ and for RTN + imatrix
   QepOptions qep;           // applied when qep.hdelta is set
   const std::atomic<bool>* cancel = nullptr;  // checked between column blocks; throws "cancelled"
   std::function<void(double, double)> progress;  // (columns done, columns), after each column block

@@ -38,11 +38,11 @@ struct PipelineTensorReport {
 struct PipelineOptions {
   int threads = 1;
   int64_t seq_len = 512;
-  // block, damp, act_order, refit_subblocks and qep.alpha/lambda are taken from here; the pipeline
-  // sets threads, samples, measure, cancel and qep.hdelta itself
+  // block, damp, act_order, refit_subblocks, qep.alpha/lambda and measure (each tensor's error and
+  // RTN's on its Hessian, also for types without a grid) are taken from here; the pipeline sets
+  // threads, pool, samples, cancel and qep.hdelta itself
   GptqOptions gptq;
   bool qep = false;           // also run the original model and correct for the quantized inputs (QEP)
-  bool measure = true;        // compute each tensor's error (and RTN's) on its Hessian
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(double done, double total)> progress;
   std::function<void(const PipelineTensorReport&)> on_tensor;  // called on the worker thread

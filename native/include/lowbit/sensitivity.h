@@ -22,7 +22,7 @@ struct SensitivityOptions {
   int64_t seq_len = 512;
   std::vector<std::string> types;  // candidate ggml types
   bool gptq = false;               // measure GPTQ's error for types that have a grid (slower)
-  GptqOptions gptq_options;        // damp, block, act_order, refit_subblocks
+  GptqOptions gptq_options;        // damp, block, act_order, refit_subblocks (the pass measures always)
   // > 0: also run each block with only one tensor quantized on this many calibration sequences and
   // measure the squared error that reaches the block's output (per token)
   int64_t output_error_sequences = 0;

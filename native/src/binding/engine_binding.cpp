@@ -9,6 +9,7 @@
 
 #include "async_job.h"
 #include "bindings.h"
+#include "gptq_options.h"
 #include "lowbit/calibrate.h"
 #include "lowbit/evaluate.h"
 #include "lowbit/model.h"
@@ -198,8 +199,8 @@ Napi::Value Imatrix(const Napi::CallbackInfo& info) {
 
 // quantizeSequential(handle, tokens, jobs, outPath, options, onProgress) -> { promise, cancel }
 // resolving to { tokens, sequences, tensors: [{ name, type, layer, gptq, error, rtnError, damp,
-// qepLambda, deadColumns, tokens, seconds }] }. Options: seqLen, threads, damp, blockSize, actOrder,
-// subblockRefit, qep, qepAlpha, qepLambda, measure.
+// qepLambda, deadColumns, tokens, seconds }] }. Options: seqLen, qep, and the GPTQ fields of
+// read_gptq_options (threads, damp, blockSize, actOrder, subblockRefit, qepAlpha, qepLambda, measure).
 Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ModelPtr model = handle(info[0]);
@@ -210,15 +211,9 @@ Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
   Napi::Object o = info[4].IsObject() ? info[4].As<Napi::Object>() : Napi::Object::New(env);
   auto opt = std::make_shared<PipelineOptions>();
   opt->seq_len = static_cast<int64_t>(num(o, "seqLen", 512));
-  opt->threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
-  opt->gptq.damp = num(o, "damp", opt->gptq.damp);
-  opt->gptq.block = static_cast<int64_t>(num(o, "blockSize", static_cast<double>(opt->gptq.block)));
-  opt->gptq.act_order = o.Get("actOrder").ToBoolean();
-  if (o.Get("subblockRefit").IsBoolean()) opt->gptq.refit_subblocks = o.Get("subblockRefit").As<Napi::Boolean>().Value();
+  read_gptq_options(env, o, opt->gptq);
+  opt->threads = opt->gptq.threads;
   opt->qep = o.Get("qep").ToBoolean();
-  opt->gptq.qep.alpha = num(o, "qepAlpha", opt->gptq.qep.alpha);
-  opt->gptq.qep.lambda = num(o, "qepLambda", opt->gptq.qep.lambda);
-  if (o.Get("measure").IsBoolean()) opt->measure = o.Get("measure").As<Napi::Boolean>().Value();
   auto result = std::make_shared<PipelineResult>();
   return AsyncJob::Start(
       env, info[5],
@@ -255,7 +250,7 @@ Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
       });
 }
 
-// sensitivity(handle, tokens, { seqLen, threads, types, gptq, damp, blockSize, actOrder, outputErrorSequences }, onProgress)
+// sensitivity(handle, tokens, { seqLen, types, gptq, outputErrorSequences, and the GPTQ fields of read_gptq_options }, onProgress)
 // -> { promise, cancel } resolving to [{ tensor, type, layer, bytes, error, outputError, tokens, gptq }].
 Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -264,7 +259,8 @@ Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
   Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
   auto opt = std::make_shared<SensitivityOptions>();
   opt->seq_len = static_cast<int64_t>(num(o, "seqLen", 512));
-  opt->threads = std::max(1, static_cast<int>(num(o, "threads", 1)));
+  read_gptq_options(env, o, opt->gptq_options);
+  opt->threads = opt->gptq_options.threads;
   if (!o.Get("types").IsArray()) throw Napi::TypeError::New(env, "sensitivity: types must be an array of ggml type names");
   Napi::Array types = o.Get("types").As<Napi::Array>();
   for (uint32_t i = 0; i < types.Length(); ++i) {
@@ -272,9 +268,6 @@ Napi::Value Sensitivity(const Napi::CallbackInfo& info) {
     opt->types.push_back(types.Get(i).As<Napi::String>());
   }
   opt->gptq = o.Get("gptq").ToBoolean();
-  opt->gptq_options.damp = num(o, "damp", opt->gptq_options.damp);
-  opt->gptq_options.block = static_cast<int64_t>(num(o, "blockSize", static_cast<double>(opt->gptq_options.block)));
-  opt->gptq_options.act_order = o.Get("actOrder").ToBoolean();
   opt->output_error_sequences = static_cast<int64_t>(num(o, "outputErrorSequences", 0));
   auto result = std::make_shared<std::vector<SensitivityEntry>>();
   return AsyncJob::Start(

@@ -1,5 +1,6 @@
 // gptqQuantize(options) -> { data, error, rtnError, damp, qepLambda, seconds, … } (sync)
 // gptqQuantizeAsync(options, onProgress?) -> { promise, cancel } (the same off the JS thread)
+// gptqDefaults() -> the option values used when a field is left out
 // hessianAccumulate(h, x, rows, cols, threads?) -> rows added;  weightedError(type, weights, rows, cols, hessian, data, threads?)
 // linalg* and gptqCodecProbe: the numeric pieces, exposed for tests.
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "args.h"
 #include "async_job.h"
 #include "bindings.h"
+#include "gptq_options.h"
 #include "lowbit/gptq.h"
 #include "lowbit/linalg.h"
 
@@ -44,23 +46,14 @@ GptqJob parse_job(Napi::Env env, const Napi::Value& arg) {
   check_sizes(env, w.ElementLength(), h.ElementLength(), j.rows, j.cols);
   j.w.assign(w.Data(), w.Data() + w.ElementLength());
   j.h.assign(h.Data(), h.Data() + h.ElementLength());
-  auto num = [&](const char* key, double& out) {
-    if (o.Get(key).IsNumber()) out = o.Get(key).As<Napi::Number>().DoubleValue();
-  };
-  if (o.Get("blockSize").IsNumber()) j.opt.block = int_of(env, o.Get("blockSize"), "blockSize");
-  num("damp", j.opt.damp);
-  if (o.Get("threads").IsNumber()) j.opt.threads = std::max(1, o.Get("threads").As<Napi::Number>().Int32Value());
-  if (o.Get("samples").IsNumber()) j.opt.samples = int_of(env, o.Get("samples"), "samples");
-  j.opt.act_order = o.Get("actOrder").ToBoolean();
-  if (o.Get("subblockRefit").IsBoolean()) j.opt.refit_subblocks = o.Get("subblockRefit").As<Napi::Boolean>().Value();
-  j.opt.measure = !o.Get("measure").IsBoolean() || o.Get("measure").As<Napi::Boolean>().Value();
+  read_gptq_options(env, o, j.opt);
   if (o.Get("qep").IsObject()) {
     Napi::Object q = o.Get("qep").As<Napi::Object>();
+    if (!q.Get("alpha").IsUndefined() || !q.Get("lambda").IsUndefined())
+      throw Napi::TypeError::New(env, "give QEP's α and λ as qepAlpha and qepLambda beside qep");
     auto hd = array_of<Napi::Float64Array>(env, q.Get("hdelta"), "qep.hdelta", napi_float64_array);
     if (hd.ElementLength() != static_cast<size_t>(j.cols * j.cols)) throw Napi::RangeError::New(env, "qep.hdelta must hold cols × cols values");
     j.hdelta.assign(hd.Data(), hd.Data() + hd.ElementLength());
-    if (q.Get("alpha").IsNumber()) j.opt.qep.alpha = q.Get("alpha").As<Napi::Number>().DoubleValue();
-    if (q.Get("lambda").IsNumber()) j.opt.qep.lambda = q.Get("lambda").As<Napi::Number>().DoubleValue();
   }
   return j;
 }
@@ -292,6 +285,7 @@ void InitGptq(Napi::Env env, Napi::Object exports) {
   exports.Set("gptqQuantizeAsync", Napi::Function::New(env, GptqQuantizeAsync));
   exports.Set("weightedError", Napi::Function::New(env, WeightedError));
   exports.Set("hessianAccumulate", Napi::Function::New(env, HessianAccumulate));
+  exports.Set("gptqDefaults", Napi::Function::New(env, GptqDefaults));
   exports.Set("linalgSgemm", Napi::Function::New(env, LinalgSgemm));
   exports.Set("linalgDgemmNt", Napi::Function::New(env, LinalgDgemmNt));
   exports.Set("linalgFactor", Napi::Function::New(env, LinalgFactor));

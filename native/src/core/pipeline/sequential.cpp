@@ -117,7 +117,6 @@ class Pipeline {
       go.threads = o_.threads;
       go.pool = &walk_.pool();
       go.samples = tokens;
-      go.measure = o_.measure;
       go.cancel = o_.cancel;
       go.progress = nullptr;
       go.qep.hdelta = hdelta;
@@ -137,7 +136,7 @@ class Pipeline {
       }
       bytes.resize(row_size(*dst, w.ne0) * w.rows);
       quantize_rows(*dst, W.data(), bytes.data(), w.rows, w.ne0, dst->is_quantized ? importance.data() : nullptr);
-      if (o_.measure) rep.error = rep.rtn_error = hscale * weighted_error(*dst, W.data(), w.rows, w.ne0, h.data(), bytes.data(), walk_.pool());
+      if (o_.gptq.measure) rep.error = rep.rtn_error = hscale * weighted_error(*dst, W.data(), w.rows, w.ne0, h.data(), bytes.data(), walk_.pool());
     }
     write_rows(job, *dst, bytes);
     view.type = dst;
