@@ -16,6 +16,7 @@ import { importModel } from '../../main/core/model/import.js';
 import { planFromSensitivity } from '../../main/core/plan/plan.js';
 import { studioService } from '../../main/core/studio/service.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
+import { syntheticReport } from '../helpers/synthetic-report.js';
 
 describe('studio service on stories260K', { skip: skipNoShared }, () => {
   it('runs the whole flow as jobs with real numbers', async () => {
@@ -148,4 +149,26 @@ describe('studio service on stories260K', { skip: skipNoShared }, () => {
     assert.equal(inCli.planId, null, 'record: false keeps no plan');
     store.close();
   });
+
+  it("a report whose model file is gone plans from the report's sizes; one whose model cannot be read says why", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowbit-service-'));
+    const store = new Store(path.join(dir, 'studio.db'));
+    const api = studioService(store);
+    const p = await api.createProject('import errors');
+    const report = syntheticReport(4, 256, 512, 64);
+    const write = (modelPath: string) => {
+      const file = path.join(dir, `report-${path.basename(modelPath)}.json`);
+      fs.writeFileSync(file, JSON.stringify({ ...report, model: { path: modelPath, bytes: 0 } }));
+      return file;
+    };
+    const gone = await api.importSensitivity(p.id, write(path.join(dir, 'deleted.gguf')));
+    const plan = await api.plan(gone.id, { kind: 'bpw', value: 6 }, {});
+    assert.equal(plan.exactSize, false, 'sizes from the report');
+    const broken = path.join(dir, 'broken.gguf');
+    fs.writeFileSync(broken, 'GGUF but not really');
+    const bad = await api.importSensitivity(p.id, write(broken));
+    await assert.rejects(api.plan(bad.id, { kind: 'bpw', value: 6 }, {}), /broken\.gguf/);
+    store.close();
+  });
 });
+
