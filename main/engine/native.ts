@@ -212,6 +212,31 @@ export interface CudaInfo {
   error?: string;
 }
 
+/** Hooks for tests and benchmarks (the addon's `testing` export); no product code calls them. */
+export interface NativeTestingBinding {
+  /** C = c + alpha·A·B (f32), against the triple loop with reference: true */
+  linalgSgemm(a: Float32Array, b: Float32Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; alpha?: number; c?: Float32Array }): Float32Array;
+  /** A·Bᵀ (fp64) */
+  linalgDgemmNt(a: Float64Array, b: Float64Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; lower?: boolean }): Float64Array;
+  /** factorisations of H + shift·I; null when not positive definite */
+  linalgFactor(h: Float64Array, n: number, kind: 'cholesky' | 'upperInverse' | 'inverse', shift?: number, threads?: number): Float64Array | null;
+  /** GFLOP/s of one of the linalg kernels on preallocated operands (median of runs) */
+  linalgRate(kind: 'sgemm' | 'dgemmNt' | 'syrk', m: number, n: number, k: number, threads?: number, runs?: number): number;
+  /** one block through a GPTQ codec: fitted on fitValues, each element projected from targets */
+  gptqCodecProbe(type: string, fitValues: Float32Array, importance: Float32Array, targets: Float32Array, refit: boolean): { data: Uint8Array; codes: Int32Array; values: Float32Array; refitted: number };
+  /** forces a SIMD path; returns the level in force, lower than asked when the CPU lacks it */
+  setSimdLevel(level: SimdLevelName): SimdLevelName;
+}
+
+/** Paths under development that no product call uses (the addon's `experimental` export). */
+export interface NativeExperimentalBinding {
+  /**
+   * GPTQ on the CUDA device for Q4_0 / Q8_0 (sync; throws without a LOWBIT_CUDA=ON build or a device).
+   * Experimental and GPU-only: `--method gptq` runs the CPU GPTQ (quantizeSequential), never this.
+   */
+  cudaGptq(o: { type: 'Q4_0' | 'Q8_0'; weights: Float32Array; rows: number; cols: number; hessian: Float64Array; damp?: number }): { data: Uint8Array; seconds: number; factorSeconds: number; updateSeconds: number };
+}
+
 export interface NativeBinding {
   /** per tensor × candidate type, the Hessian-weighted error, in one block-by-block pass (see native/include/lowbit/sensitivity.h) */
   sensitivity(model: ModelHandle, tokens: Int32Array, options: NativeSensitivityOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativeSensitivityEntry[]>;
@@ -222,20 +247,11 @@ export interface NativeBinding {
   gptqDefaults(): NativeGptqDefaults;
   /** whether the engine links the CUDA kernels (LOWBIT_CUDA=ON builds) and the device the CUDA runtime finds */
   cudaInfo(): CudaInfo;
-  /** GPTQ on the CUDA device for Q4_0 / Q8_0 (sync; throws without CUDA or a device) */
-  cudaGptq(o: { type: 'Q4_0' | 'Q8_0'; weights: Float32Array; rows: number; cols: number; hessian: Float64Array; damp?: number }): { data: Uint8Array; seconds: number; factorSeconds: number; updateSeconds: number };
   gptqQuantizeAsync(o: NativeGptqOptions, onProgress?: (columnsDone: number, columns: number) => void): NativeJob<NativeGptqResult>;
   /** tr((W−Q)H(W−Q)ᵀ) of quantized bytes Q */
   weightedError(type: string, weights: Float32Array, rows: number, cols: number, hessian: Float64Array, data: Uint8Array, threads?: number): number;
   /** h (cols × cols) += xᵀx for rows × cols activations, in fp64; returns rows (keep the running count) */
   hessianAccumulate(h: Float64Array, x: Float32Array, rows: number, cols: number, threads?: number): number;
-  /** test hooks: C = c + alpha·A·B (f32), A·Bᵀ (fp64), factorisations (null when not positive definite), one block through a GPTQ codec */
-  linalgSgemm(a: Float32Array, b: Float32Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; alpha?: number; c?: Float32Array }): Float32Array;
-  linalgDgemmNt(a: Float64Array, b: Float64Array, m: number, n: number, k: number, o?: { reference?: boolean; threads?: number; lower?: boolean }): Float64Array;
-  linalgFactor(h: Float64Array, n: number, kind: 'cholesky' | 'upperInverse' | 'inverse', shift?: number, threads?: number): Float64Array | null;
-  /** GFLOP/s of one of the linalg kernels on preallocated operands (median of runs) */
-  linalgRate(kind: 'sgemm' | 'dgemmNt' | 'syrk', m: number, n: number, k: number, threads?: number, runs?: number): number;
-  gptqCodecProbe(type: string, fitValues: Float32Array, importance: Float32Array, targets: Float32Array, refit: boolean): { data: Uint8Array; codes: Int32Array; values: Float32Array; refitted: number };
   imatrix(model: ModelHandle, tokens: Int32Array, options: Omit<NativeEvalOptions, 'reference'>, onProgress?: (done: number, total: number) => void): NativeJob<NativeImatrixResult>;
   openModel(description: { hparams: object; tensors: object[] }): ModelHandle;
   closeModel(model: ModelHandle): void;
@@ -246,7 +262,8 @@ export interface NativeBinding {
   quantize(type: string, src: Float32Array, nrows: number, nPerRow: number, importance?: Float32Array | null): Uint8Array;
   dequantize(type: string, src: Uint8Array, n: number): Float32Array;
   simdLevel(): SimdLevelName;
-  setSimdLevel(level: SimdLevelName): SimdLevelName;
+  testing: NativeTestingBinding;
+  experimental: NativeExperimentalBinding;
 }
 
 let cached: NativeBinding | undefined;

@@ -35,7 +35,7 @@ const memcpy = rate(() => src.copy(dst));
 const rows = [];
 for (const t of native().typeInfo()) {
   const measure = (level: 'scalar' | 'avx512') => {
-    native().setSimdLevel(level);
+    native().testing.setSimdLevel(level);
     const q = native().quantize(t.name, x, ROWS, ROW);
     return {
       quantizeMBps: rate(() => native().quantize(t.name, x, ROWS, ROW)),

@@ -33,7 +33,7 @@ function activations(rows: number, cols: number, seed: number): Float32Array {
   const mix = seededNormal(rank * cols, seed + 1);
   const x = seededNormal(rows * cols, seed + 2);
   for (let i = 0; i < x.length; i++) x[i] *= 0.5;
-  const out = n.linalgSgemm(z, mix, rows, cols, rank, { c: x, threads });
+  const out = n.testing.linalgSgemm(z, mix, rows, cols, rank, { c: x, threads });
   for (let j = 0; j < cols; j++) {
     const s = 0.3 + 3 * ((j * 2654435761) % 1000) / 1000;
     for (let t = 0; t < rows; t++) out[t * cols + j] *= s;
@@ -46,8 +46,8 @@ const results: object[] = [];
 for (const [rows, cols] of shapes) {
   // our GEMM on the lazy-update shape, preallocated operands, median of 3; measured again after each
   // GPTQ run and averaged with the previous reading, since the machine's load drifts
-  let gemmBefore = n.linalgRate('sgemm', rows, cols, blockSize, threads, 3);
-  const dgemmGflops = n.linalgRate('dgemmNt', 2048, 2048, 256, threads, 3);
+  let gemmBefore = n.testing.linalgRate('sgemm', rows, cols, blockSize, threads, 3);
+  const dgemmGflops = n.testing.linalgRate('dgemmNt', 2048, 2048, 256, threads, 3);
   const X = activations(tokens, cols, 7);
   const H = new Float64Array(cols * cols);
   let t = performance.now();
@@ -66,7 +66,7 @@ for (const [rows, cols] of shapes) {
     const firstSeconds = timed[0].g.seconds;
     timed.sort((a, b) => a.g.seconds - b.g.seconds);
     const { g, wall } = timed[Math.floor(timed.length / 2)];
-    const gemmAfter = n.linalgRate('sgemm', rows, cols, blockSize, threads, 3);
+    const gemmAfter = n.testing.linalgRate('sgemm', rows, cols, blockSize, threads, 3);
     const gemmGflops = (gemmBefore + gemmAfter) / 2;
     gemmBefore = gemmAfter;
     const flops = rows * cols * cols + (2 / 3) * cols ** 3;

@@ -2,17 +2,18 @@
 // XᵀX accumulation (GPTQ Hessians), GPTQ itself and a whole evaluation (stories260K Q4_0 from ../shared), on every backend available, with CPU/backend ratios.
 //   node --import tsx test/bench/gpu.bench.ts [--quick | --large] [--threads N]
 // (SwiftShader is slow: the default sizes take about a minute there, --large several.)
-// CPU references: the evaluation product is native dequantize + our f32 GEMM (linalgSgemm), XᵀX is
+// CPU references: the evaluation product is native dequantize + our f32 GEMM (testing.linalgSgemm), XᵀX is
 // native hessianAccumulate (fp64), GPTQ is native gptqQuantize (WebGPU's: main/engine/webgpu/gptq.ts). WebGPU runs wherever Dawn finds an
 // adapter (SwiftShader here: a CPU emulation, so ratios below 1 are expected); CUDA runs GPTQ when the
 // engine is built with LOWBIT_CUDA=ON and a device is found (the 4096×4096 H100 target is then timed
-// too); native/src/cuda also has lowbit-cuda-selftest for a GPU machine.
+// too); native/src/cuda also has lowbit-cuda-selftest for a GPU machine. Both GPU GPTQ paths
+// (experimental.cudaGptq, webgpuGptq) are experimental: `--method gptq` runs the CPU GPTQ.
 import fs from 'node:fs';
 import os from 'node:os';
 
 import { importModel } from '../../main/core/model/import.js';
 import { tokenizerForModel } from '../../main/core/tokenizer/for-model.js';
-import { chooseBackend } from '../../main/engine/backend.js';
+import { chooseBackend } from '../../main/engine/backends/choose.js';
 import { evaluate } from '../../main/engine/evaluate.js';
 import { native } from '../../main/engine/native.js';
 import { evaluateWebGpu } from '../../main/engine/webgpu/evaluate.js';
@@ -75,7 +76,7 @@ for (const type of ['Q4_0', 'Q8_0']) {
     const wd = n.dequantize(type, q, mmRows * mmCols);
     const wt = new Float32Array(mmCols * mmRows);
     for (let r = 0; r < mmRows; r++) for (let c = 0; c < mmCols; c++) wt[c * mmRows + r] = wd[r * mmCols + c];
-    n.linalgSgemm(x, wt, mmTokens, mmRows, mmCols, { threads });
+    n.testing.linalgSgemm(x, wt, mmTokens, mmRows, mmCols, { threads });
   }, runs);
   let gpu: number | null = null;
   if (kernels) {
@@ -105,7 +106,7 @@ const normalised = (h: Float64Array, tokens: number) => h.map((v) => (v * 2) / t
   n.hessianAccumulate(h, x, 2 * g, g, threads);
   const cpu = await median(() => void n.gptqQuantize({ type: 'Q4_0', weights: w, rows: g, cols: g, hessian: h, samples: 2 * g, threads, measure: false }), runs);
   const hn = normalised(h, 2 * g);
-  const gpuCuda = onCuda ? await median(() => void n.cudaGptq({ type: 'Q4_0', weights: w, rows: g, cols: g, hessian: hn }), runs) : null;
+  const gpuCuda = onCuda ? await median(() => void n.experimental.cudaGptq({ type: 'Q4_0', weights: w, rows: g, cols: g, hessian: hn }), runs) : null;
   const gpu = kernels ? await median(async () => void (await webgpuGptq(kernels!, { type: 'Q4_0', weights: w, rows: g, cols: g, hessian: h, threads })), runs) : null;
   row('GPTQ Q4_0', `${g}×${g}`, cpu, gpu, `WebGPU: the factorization on the host; CUDA: ${onCuda ? cudaInfo.device : cuda.message}`, gpuCuda);
 }
@@ -116,7 +117,7 @@ if (onCuda) {
   const h = new Float64Array(4096 * 4096);
   n.hessianAccumulate(h, x, 8192, 4096, threads);
   const hn = normalised(h, 8192);
-  cudaGptq4096 = await median(() => void n.cudaGptq({ type: 'Q4_0', weights: w, rows: 4096, cols: 4096, hessian: hn }), runs);
+  cudaGptq4096 = await median(() => void n.experimental.cudaGptq({ type: 'Q4_0', weights: w, rows: 4096, cols: 4096, hessian: hn }), runs);
   console.error(`CUDA GPTQ Q4_0 4096×4096: ${cudaGptq4096.toFixed(4)} s (target < 0.2 s on an H100)`);
 }
 

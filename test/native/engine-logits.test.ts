@@ -10,11 +10,12 @@ import { native } from '../../main/engine/native.js';
 import { compareLogits } from '../helpers/compare-logits.js';
 import { llamaLogits } from '../helpers/llama.js';
 import { sharedPath, skipNoShared } from '../helpers/shared.js';
+import { initialLevel, SIMD_LEVELS, useScalar, useSimdLevel } from './simd.js';
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine.';
 
 describe('forward pass', { skip: skipNoShared }, () => {
-  after(() => native().setSimdLevel('avx512'));
+  after(() => native().testing.setSimdLevel(initialLevel));
 
   for (const file of ['golden/stories260K-f32.gguf', 'golden/stories260K-pure-Q8_0.gguf', 'golden/synth256-recipe-Q4_K_M.gguf']) {
     it(`logits of ${file} equal llama.cpp's`, async () => {
@@ -36,18 +37,19 @@ describe('forward pass', { skip: skipNoShared }, () => {
     });
   }
 
-  it('SIMD and scalar paths agree, and thread counts do not change results', () => {
-    const desc = importModel(sharedPath('golden', 'synth256-recipe-Q4_K_M.gguf'));
-    const tokens = Int32Array.from(tokenizerForModel(desc).encode(PROMPT));
-    const h = openModel(desc);
-    native().setSimdLevel('scalar');
-    const scalar = native().logits(h, tokens, 1);
-    native().setSimdLevel('avx512');
-    const simd1 = native().logits(h, tokens, 1);
-    const simd2 = native().logits(h, tokens, 2);
-    assert.deepEqual(simd1, simd2);
-    let maxDiff = 0;
-    for (let i = 0; i < scalar.length; i++) maxDiff = Math.max(maxDiff, Math.abs(scalar[i] - simd1[i]));
-    assert.ok(maxDiff < 1e-3, `scalar vs SIMD differ by ${maxDiff}`);
-  });
+  for (const level of SIMD_LEVELS)
+    it(`${level} and scalar paths agree, and thread counts do not change results`, (t) => {
+      const desc = importModel(sharedPath('golden', 'synth256-recipe-Q4_K_M.gguf'));
+      const tokens = Int32Array.from(tokenizerForModel(desc).encode(PROMPT));
+      const h = openModel(desc);
+      useScalar();
+      const scalar = native().logits(h, tokens, 1);
+      if (!useSimdLevel(t, level)) return;
+      const simd1 = native().logits(h, tokens, 1);
+      const simd2 = native().logits(h, tokens, 2);
+      assert.deepEqual(simd1, simd2);
+      let maxDiff = 0;
+      for (let i = 0; i < scalar.length; i++) maxDiff = Math.max(maxDiff, Math.abs(scalar[i] - simd1[i]));
+      assert.ok(maxDiff < 1e-3, `scalar vs ${level} differ by ${maxDiff}`);
+    });
 });

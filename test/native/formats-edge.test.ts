@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
 import { native } from '../../main/engine/native.js';
+import { initialLevel, SIMD_LEVELS, useScalar, useSimdLevel } from './simd.js';
 
 const block = (f: (i: number) => number) => Float32Array.from({ length: 256 }, (_, i) => f(i));
 const CASES: Record<string, Float32Array> = {
@@ -18,15 +19,16 @@ const CASES: Record<string, Float32Array> = {
 };
 
 describe('SIMD quantizers on edge-case blocks', () => {
-  after(() => native().setSimdLevel('avx512'));
+  after(() => native().testing.setSimdLevel(initialLevel));
   for (const t of native().typeInfo().filter((x) => x.simdQuantize))
-    it(t.name, () => {
-      for (const [name, x] of Object.entries(CASES)) {
-        native().setSimdLevel('scalar');
-        const ref = Buffer.from(native().quantize(t.name, x, 1, 256));
-        native().setSimdLevel('avx512');
-        const simd = Buffer.from(native().quantize(t.name, x, 1, 256));
-        assert.ok(ref.equals(simd), `${t.name}: ${name} differs between the reference and the SIMD path`);
-      }
-    });
+    for (const level of SIMD_LEVELS)
+      it(`${t.name} at ${level}`, (tc) => {
+        for (const [name, x] of Object.entries(CASES)) {
+          useScalar();
+          const ref = Buffer.from(native().quantize(t.name, x, 1, 256));
+          if (!useSimdLevel(tc, level)) return;
+          const simd = Buffer.from(native().quantize(t.name, x, 1, 256));
+          assert.ok(ref.equals(simd), `${t.name}: ${name} differs between the reference and ${level}`);
+        }
+      });
 });

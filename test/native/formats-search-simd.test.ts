@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { native } from '../../main/engine/native.js';
+import { native, type SimdLevelName } from '../../main/engine/native.js';
 import { mulberry32 } from '../helpers/random.js';
+import { initialLevel, SIMD_LEVELS, useSimdLevel } from './simd.js';
 
 // Every type whose quantizer runs one of the searches (IQ4_NL / IQ4_XS have their own search, which
 // has no SIMD version: they are here as a check that nothing else changed).
@@ -92,10 +93,8 @@ function importances(seed: number, row: number): Record<string, Float32Array | n
   };
 }
 
-type Level = 'scalar' | 'avx2' | 'avx512';
-
-function quantizeAt(level: Level, type: string, x: Float32Array, rows: number, row: number, imp: Float32Array | null) {
-  assert.equal(native().setSimdLevel(level), level, `setSimdLevel('${level}') did not take`);
+function quantizeAt(level: SimdLevelName, type: string, x: Float32Array, rows: number, row: number, imp: Float32Array | null) {
+  assert.equal(native().testing.setSimdLevel(level), level, `setSimdLevel('${level}') did not take`);
   return Buffer.from(native().quantize(type, x, rows, row, imp));
 }
 
@@ -105,34 +104,30 @@ function firstDifference(a: Buffer, b: Buffer): number {
 }
 
 describe('scale searches: AVX2 equals the scalar reference to the byte', () => {
-  const best = native().setSimdLevel('avx512') as Level;
-  after(() => native().setSimdLevel('avx512'));
+  after(() => native().testing.setSimdLevel(initialLevel));
   const onX86 = process.arch === 'x64';
-  // The SIMD levels to compare with the reference: every one the CPU has above scalar.
-  const levels: Level[] = best === 'avx512' ? ['avx2', 'avx512'] : best === 'avx2' ? ['avx2'] : [];
 
   it('the CPU runs the SIMD searches (otherwise this test compares the reference with itself)', { skip: !onX86 && 'not x86-64' }, () => {
-    assert.notEqual(best, 'scalar', 'no AVX2 on this x86-64 CPU: the SIMD searches are not tested');
+    assert.equal(native().testing.setSimdLevel('avx2'), 'avx2', 'no AVX2 on this x86-64 CPU: the SIMD searches are not tested');
   });
 
   const sets: { name: string; x: Float32Array; rows: number; row: number; imps: Record<string, Float32Array | null> }[] = [
     { name: 'rows of 256', x: dataSet(1, ROWS, ROW), rows: ROWS, row: ROW, imps: importances(2, ROW) },
     { name: 'rows of 256, second seed', x: dataSet(3, ROWS, ROW), rows: ROWS, row: ROW, imps: importances(4, ROW) },
   ];
-  for (const type of TYPES) {
-    it(type, { skip: levels.length === 0 && 'no SIMD level on this CPU' }, () => {
-      const bs = native().typeInfo().find((t) => t.name === type)!.blockSize;
-      // the 32-blocks' importance search takes σ² over the row: rows of one block as GPTQ uses them
-      const all = bs === 32 ? [...sets, { name: 'rows of 32', x: dataSet(5, ROWS * 8, 32), rows: ROWS * 8, row: 32, imps: importances(6, 32) }] : sets;
-      for (const set of all)
-        for (const [impName, imp] of Object.entries(set.imps)) {
-          const ref = quantizeAt('scalar', type, set.x, set.rows, set.row, imp);
-          for (const level of levels) {
+  for (const type of TYPES)
+    for (const level of SIMD_LEVELS)
+      it(`${type} at ${level}`, (t) => {
+        if (!useSimdLevel(t, level)) return;
+        const bs = native().typeInfo().find((info) => info.name === type)!.blockSize;
+        // the 32-blocks' importance search takes σ² over the row: rows of one block as GPTQ uses them
+        const all = bs === 32 ? [...sets, { name: 'rows of 32', x: dataSet(5, ROWS * 8, 32), rows: ROWS * 8, row: 32, imps: importances(6, 32) }] : sets;
+        for (const set of all)
+          for (const [impName, imp] of Object.entries(set.imps)) {
+            const ref = quantizeAt('scalar', type, set.x, set.rows, set.row, imp);
             const simd = quantizeAt(level, type, set.x, set.rows, set.row, imp);
             const at = firstDifference(ref, simd);
             assert.equal(at, -1, `${type} (${set.name}, importance ${impName}) at ${level}: byte ${at} differs (block ${Math.floor(at / (ref.length / ((set.rows * set.row) / bs)))})`);
           }
-        }
-    });
-  }
+      });
 });

@@ -23,7 +23,7 @@ describe('GPTQ codecs', () => {
         const noise = seededNormal(bs, 5000 + b);
         const spread = [0.05, 0.3, 2][b % 3];
         const targets = Float32Array.from(x, (v, i) => v + spread * scale * noise[i]);
-        const p = native().gptqCodecProbe(type, x, imp, targets, b % 2 === 1);
+        const p = native().testing.gptqCodecProbe(type, x, imp, targets, b % 2 === 1);
         refitted += p.refitted;
         const back = native().dequantize(type, p.data, bs);
         for (let i = 0; i < bs; i++) assert.ok(Object.is(back[i], p.values[i]), `block ${b} element ${i}: ${back[i]} vs ${p.values[i]}`);
@@ -37,13 +37,13 @@ describe('GPTQ codecs', () => {
       const bs = blockSize(type);
       const x = seededNormal(bs, 3);
       const imp = new Float32Array(bs).fill(1);
-      const first = native().gptqCodecProbe(type, x, imp, x, false);
+      const first = native().testing.gptqCodecProbe(type, x, imp, x, false);
       // projecting a value that is already on element i's grid returns it unchanged
-      const again = native().gptqCodecProbe(type, x, imp, first.values, false);
+      const again = native().testing.gptqCodecProbe(type, x, imp, first.values, false);
       assert.deepEqual(Array.from(again.values), Array.from(first.values), type);
       // a target between two grid values maps to one of its neighbours, never further
       const mid = Float32Array.from(first.values, (v, i) => v + (i % 2 ? 1e-3 : -1e-3) * Math.abs(v));
-      const near = native().gptqCodecProbe(type, x, imp, mid, false);
+      const near = native().testing.gptqCodecProbe(type, x, imp, mid, false);
       for (let i = 0; i < bs; i++) assert.ok(Math.abs(near.values[i] - mid[i]) <= Math.abs(first.values[i] - mid[i]) + 1e-7, `${type} ${i}`);
     }
   });

@@ -11,7 +11,7 @@ export function correlatedActivations(tokens: number, cols: number, seed: number
   const mix = seededNormal(rank * cols, seed + 1);
   const x = seededNormal(tokens * cols, seed + 2);
   for (let i = 0; i < x.length; i++) x[i] *= noise;
-  const X = native().linalgSgemm(z, mix, tokens, cols, rank, { c: x });
+  const X = native().testing.linalgSgemm(z, mix, tokens, cols, rank, { c: x });
   for (let t = 0; t < tokens; t++)
     for (let j = 0; j < cols; j++) X[t * cols + j] *= (0.2 + (3 * ((j * 7919) % 101)) / 101) * (boost ? boost(j) : 1);
   return X;

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { native } from '../../main/engine/native.js';
+import { native, type SimdLevelName } from '../../main/engine/native.js';
 import { seededNormal } from '../helpers/random.js';
 import { correlatedActivations } from './gptq-helpers.js';
+import { initialLevel, SIMD_LEVELS, useSimdLevel } from './simd.js';
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -33,28 +34,25 @@ function spd(n: number, seed: number, tokens = 2 * n): Float64Array {
 }
 
 describe('linalg: f32 GEMM', () => {
-  const level = native().simdLevel();
-  after(() => native().setSimdLevel(level));
+  after(() => native().testing.setSimdLevel(initialLevel));
   // sizes around the 6×16 register tile, the 96-row and 256-deep blocking, and the lazy-update shape
   const shapes: [number, number, number][] = [[1, 1, 1], [5, 17, 3], [37, 45, 301], [97, 130, 257], [200, 333, 128]];
   for (const [m, n, k] of shapes) {
-    it(`${m}×${n}×${k}: the SIMD and portable paths equal the triple loop within float rounding, at 1 and 2 threads`, () => {
-      const a = seededNormal(m * k, m + 1);
-      const b = seededNormal(k * n, n + 2);
-      const c = seededNormal(m * n, k + 3);
-      const ref = native().linalgSgemm(a, b, m, n, k, { reference: true, alpha: -0.75, c });
-      const tol = 2e-6 * Math.sqrt(k) * 4; // |entries| of A·B are ~√k, rounding ~k·ε·√k in the worst order
-      for (const simd of [level, 'scalar'] as const) {
-        native().setSimdLevel(simd);
+    const a = seededNormal(m * k, m + 1);
+    const b = seededNormal(k * n, n + 2);
+    const c = seededNormal(m * n, k + 3);
+    const tol = 2e-6 * Math.sqrt(k) * 4; // |entries| of A·B are ~√k, rounding ~k·ε·√k in the worst order
+    for (const level of ['scalar', ...SIMD_LEVELS] as SimdLevelName[])
+      it(`${m}×${n}×${k}: the ${level} path equals the triple loop within float rounding, at 1 and 2 threads`, (t) => {
+        const ref = native().testing.linalgSgemm(a, b, m, n, k, { reference: true, alpha: -0.75, c });
+        if (!useSimdLevel(t, level)) return;
         for (const threads of [1, 2]) {
-          const got = native().linalgSgemm(a, b, m, n, k, { threads, alpha: -0.75, c });
-          assert.ok(maxAbsDiff(got, ref) < tol, `${simd} ×${threads}: ${maxAbsDiff(got, ref)}`);
+          const got = native().testing.linalgSgemm(a, b, m, n, k, { threads, alpha: -0.75, c });
+          assert.ok(maxAbsDiff(got, ref) < tol, `${level} ×${threads}: ${maxAbsDiff(got, ref)}`);
         }
-      }
-      native().setSimdLevel(level);
-      // and not trivially: the product moved C by much more than the tolerance
-      assert.ok(maxAbsDiff(ref, c) > 100 * tol || k < 4);
-    });
+        // and not trivially: the product moved C by much more than the tolerance
+        assert.ok(maxAbsDiff(ref, c) > 100 * tol || k < 4);
+      });
   }
 });
 
@@ -65,11 +63,11 @@ describe('linalg: fp64 A·Bᵀ', () => {
       const b = Float64Array.from(seededNormal(n * k, 5));
       const ref = mulNT(a, b, m, n, k);
       for (const threads of [1, 2]) {
-        const got = native().linalgDgemmNt(a, b, m, n, k, { threads });
+        const got = native().testing.linalgDgemmNt(a, b, m, n, k, { threads });
         assert.ok(maxAbsDiff(got, ref) <= 1e-12 * Math.max(1, maxAbs(ref)));
       }
       if (m === n) {
-        const low = native().linalgDgemmNt(a, b, m, n, k, { threads: 2, lower: true });
+        const low = native().testing.linalgDgemmNt(a, b, m, n, k, { threads: 2, lower: true });
         for (let i = 0; i < m; i++)
           for (let j = 0; j < n; j++) {
             if (j <= i) assert.ok(Math.abs(low[i * n + j] - ref[i * n + j]) <= 1e-12 * Math.max(1, maxAbs(ref)));
@@ -85,15 +83,15 @@ describe('linalg: Cholesky and the GPTQ factor', () => {
     it(`n = ${n}: L·Lᵀ = H, UᵀU = H⁻¹ with U upper, H·H⁻¹ = I`, () => {
       const H = spd(n, n);
       const scale = maxAbs(H);
-      const L = native().linalgFactor(H, n, 'cholesky', 0, 2)!;
+      const L = native().testing.linalgFactor(H, n, 'cholesky', 0, 2)!;
       assert.ok(maxAbsDiff(mulNT(L, L, n, n, n), H) < 1e-12 * scale);
       for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(L[i * n + j], 0);
-      const U = native().linalgFactor(H, n, 'upperInverse', 0, 2)!;
+      const U = native().testing.linalgFactor(H, n, 'upperInverse', 0, 2)!;
       for (let i = 0; i < n; i++) {
         assert.ok(U[i * n + i] > 0);
         for (let j = 0; j < i; j++) assert.equal(U[i * n + j], 0);
       }
-      const inv = native().linalgFactor(H, n, 'inverse', 0, 2)!;
+      const inv = native().testing.linalgFactor(H, n, 'inverse', 0, 2)!;
       const Ut = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Ut[j * n + i] = U[i * n + j];
       assert.ok(maxAbsDiff(mulNT(Ut, Ut, n, n, n), inv) < 1e-9 * maxAbs(inv)); // UᵀU
@@ -105,14 +103,14 @@ describe('linalg: Cholesky and the GPTQ factor', () => {
   it('reports failure on a matrix that is not positive definite, and succeeds once shifted', () => {
     const n = 200;
     const H = spd(n, 9, 50); // rank 50
-    assert.equal(native().linalgFactor(H, n, 'cholesky'), null);
-    assert.equal(native().linalgFactor(H, n, 'upperInverse'), null);
+    assert.equal(native().testing.linalgFactor(H, n, 'cholesky'), null);
+    assert.equal(native().testing.linalgFactor(H, n, 'upperInverse'), null);
     const indefinite = spd(n, 10);
     indefinite[77 * n + 77] = -1;
-    assert.equal(native().linalgFactor(indefinite, n, 'cholesky'), null);
+    assert.equal(native().testing.linalgFactor(indefinite, n, 'cholesky'), null);
     let mean = 0;
     for (let j = 0; j < n; j++) mean += H[j * n + j] / n;
-    assert.ok(native().linalgFactor(H, n, 'upperInverse', 0.01 * mean) !== null);
+    assert.ok(native().testing.linalgFactor(H, n, 'upperInverse', 0.01 * mean) !== null);
   });
 });
 

@@ -82,7 +82,7 @@ describe('GPTQ: QEP', () => {
     const X = correlatedActivations(tokens, cols, 3);
     // x̂ = x + A·x + noise: a systematic distortion that QEP's H_δ sees
     const A = seededNormal(cols * cols, 9).map((v) => (v * 0.15) / Math.sqrt(cols));
-    const dX = native().linalgSgemm(X, A, tokens, cols, cols);
+    const dX = native().testing.linalgSgemm(X, A, tokens, cols, cols);
     const noise = seededNormal(tokens * cols, 10);
     const Xh = Float32Array.from(X, (v, i) => v + dX[i] + 0.05 * noise[i]);
     const H = xtx(Xh, tokens, cols);
@@ -95,8 +95,8 @@ describe('GPTQ: QEP', () => {
     // Σ_t ‖W·x_t − Q·x̂_t‖²: what the quantized layer gets wrong on the inputs it will really see
     const outputError = (type: string, data: Uint8Array) => {
       const Q = native().dequantize(type, data, rows * cols);
-      const y = native().linalgSgemm(X, transpose(W, rows, cols), tokens, rows, cols);
-      const yq = native().linalgSgemm(Xh, transpose(Q, rows, cols), tokens, rows, cols);
+      const y = native().testing.linalgSgemm(X, transpose(W, rows, cols), tokens, rows, cols);
+      const yq = native().testing.linalgSgemm(Xh, transpose(Q, rows, cols), tokens, rows, cols);
       return y.reduce((s, v, i) => s + (v - yq[i]) ** 2, 0);
     };
     for (const type of ['Q4_0', 'Q4_K', 'IQ4_XS']) {

@@ -2,7 +2,8 @@
 // the device: the host damps H and factors it (the native fp64 Cholesky, in reverse index order as
 // native/src/core/gptq/gptq.cpp does), the GPU runs the column loop a block of 64 columns at a time
 // with the CPU's block fits (shaders/gptq_block.wgsl) and the lazy update of the columns after
-// each block (shaders/gptq_update.wgsl).
+// each block (shaders/gptq_update.wgsl). Experimental: only tests and bench:gpu call it, so it may
+// use the addon's testing hook for the factorisation.
 import { native } from '../native.js';
 import type { GpuKernels } from './kernels.js';
 import { gridStride } from './runner.js';
@@ -45,7 +46,7 @@ function feedbackFactor(h: Float64Array, diag: Float64Array, n: number, damp: nu
   }
   const mean = diag.reduce((a, b) => a + b, 0) / n;
   for (let attempt = 0; attempt < MAX_TRIES; attempt++, damp += DAMP_STEP) {
-    const l = native().linalgFactor(reversed, n, 'cholesky', damp * mean, threads);
+    const l = native().testing.linalgFactor(reversed, n, 'cholesky', damp * mean, threads);
     if (!l) continue;
     const s = new Float32Array(n * n);
     for (let p = 0; p < n; p++) {

@@ -7,6 +7,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lowbit::binding::InitConvert(env, exports);
   lowbit::binding::InitGptq(env, exports);
   lowbit::binding::InitCuda(env, exports);
+  lowbit::binding::InitTesting(env, exports);
   return exports;
 }
 }  // namespace

@@ -1,7 +1,8 @@
 // The CUDA part of the engine (native/src/cuda), linked when the addon is built with LOWBIT_CUDA=ON:
 //   cudaInfo() -> { built, devices, device?, error? }
-//   cudaGptq({ type: 'Q4_0' | 'Q8_0', weights, rows, cols, hessian, damp? }) -> { data, seconds, factorSeconds,
-//     updateSeconds } (sync; the Hessian normalised as GPTQ uses it). Without CUDA it throws.
+//   experimental.cudaGptq({ type: 'Q4_0' | 'Q8_0', weights, rows, cols, hessian, damp? }) -> { data, seconds,
+//     factorSeconds, updateSeconds } (sync; the Hessian normalised as GPTQ uses it). Without CUDA it throws.
+//     Experimental: a GPU-only path that no product call (`--method gptq` included) uses.
 #include <chrono>
 #include <string>
 
@@ -72,7 +73,9 @@ Napi::Value CudaGptq(const Napi::CallbackInfo& info) {
 
 void InitCuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo));
-  exports.Set("cudaGptq", Napi::Function::New(env, CudaGptq));
+  Napi::Object experimental = Napi::Object::New(env);
+  experimental.Set("cudaGptq", Napi::Function::New(env, CudaGptq));
+  exports.Set("experimental", experimental);
 }
 
 }  // namespace lowbit::binding

@@ -78,14 +78,6 @@ Napi::Value GetSimdLevel(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), simd_level_name(simd_level()));
 }
 
-// setSimdLevel("scalar"|"avx2"|"avx512") -> the level in force (clamped to the CPU)
-Napi::Value SetSimdLevel(const Napi::CallbackInfo& info) {
-  const std::string want = info[0].As<Napi::String>();
-  SimdLevel level = want == "avx512" ? SimdLevel::Avx512 : want == "avx2" ? SimdLevel::Avx2 : SimdLevel::Scalar;
-  set_simd_level(level);
-  return Napi::String::New(info.Env(), simd_level_name(simd_level()));
-}
-
 }  // namespace
 
 void InitFormats(Napi::Env env, Napi::Object exports) {
@@ -93,7 +85,6 @@ void InitFormats(Napi::Env env, Napi::Object exports) {
   exports.Set("quantize", Napi::Function::New(env, Quantize));
   exports.Set("dequantize", Napi::Function::New(env, Dequantize));
   exports.Set("simdLevel", Napi::Function::New(env, GetSimdLevel));
-  exports.Set("setSimdLevel", Napi::Function::New(env, SetSimdLevel));
 }
 
 }  // namespace lowbit::binding
