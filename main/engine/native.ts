@@ -10,6 +10,8 @@ export interface NativeTypeInfo {
   blockSize: number;
   typeSize: number;
   quantized: boolean;
+  /** false for geometry-only entries: ggml types whose sizes the engine knows but which it cannot quantize or dequantize */
+  codec: boolean;
   simdQuantize: boolean;
   simdDequantize: boolean;
 }
@@ -258,6 +260,7 @@ export interface NativeBinding {
   logits(model: ModelHandle, tokens: Int32Array, threads: number): Float32Array;
   evaluate(model: ModelHandle, tokens: Int32Array, options: NativeEvalOptions, onProgress?: (done: number, total: number) => void): NativeJob<NativeEvalResult>;
   convertTensors(outPath: string, jobs: ConvertJob[], options: { threads: number }, onProgress?: (done: number, total: number) => void): NativeJob<void>;
+  /** every ggml type the engine knows, in id order; codec: false for the geometry-only ones */
   typeInfo(): NativeTypeInfo[];
   quantize(type: string, src: Float32Array, nrows: number, nPerRow: number, importance?: Float32Array | null): Uint8Array;
   dequantize(type: string, src: Uint8Array, n: number): Float32Array;

@@ -1,4 +1,7 @@
-// ggml tensor types as stored in GGUF (enum value, elements per block, bytes per block).
+// ggml tensor types as stored in GGUF (enum value, elements per block, bytes per block), read from
+// the native engine's type registry on first use: one table, native/src/core/formats.
+import { native } from '../../engine/native.js';
+
 export interface GgmlTypeDesc {
   id: number;
   name: string;
@@ -6,33 +9,49 @@ export interface GgmlTypeDesc {
   typeSize: number;
 }
 
-const TABLE: Array<[number, string, number, number]> = [
-  [0, 'F32', 1, 4], [1, 'F16', 1, 2], [2, 'Q4_0', 32, 18], [3, 'Q4_1', 32, 20],
-  [6, 'Q5_0', 32, 22], [7, 'Q5_1', 32, 24], [8, 'Q8_0', 32, 34], [9, 'Q8_1', 32, 36],
-  [10, 'Q2_K', 256, 84], [11, 'Q3_K', 256, 110], [12, 'Q4_K', 256, 144], [13, 'Q5_K', 256, 176],
-  [14, 'Q6_K', 256, 210], [15, 'Q8_K', 256, 292], [16, 'IQ2_XXS', 256, 66], [17, 'IQ2_XS', 256, 74],
-  [18, 'IQ3_XXS', 256, 98], [19, 'IQ1_S', 256, 50], [20, 'IQ4_NL', 32, 18], [21, 'IQ3_S', 256, 110],
-  [22, 'IQ2_S', 256, 82], [23, 'IQ4_XS', 256, 136], [24, 'I8', 1, 1], [25, 'I16', 1, 2],
-  [26, 'I32', 1, 4], [27, 'I64', 1, 8], [28, 'F64', 1, 8], [29, 'IQ1_M', 256, 56],
-  [30, 'BF16', 1, 2], [34, 'TQ1_0', 256, 54], [35, 'TQ2_0', 256, 66], [39, 'MXFP4', 32, 17],
-];
+interface Table {
+  list: readonly GgmlTypeDesc[];
+  byId: Map<number, GgmlTypeDesc>;
+  byName: Map<string, GgmlTypeDesc>;
+}
 
-export const GGML_TYPES: readonly GgmlTypeDesc[] = TABLE.map(([id, name, blockSize, typeSize]) => ({
-  id,
-  name,
-  blockSize,
-  typeSize,
-}));
+let table: Table | undefined;
 
-const byId = new Map(GGML_TYPES.map((t) => [t.id, t]));
-const byName = new Map(GGML_TYPES.map((t) => [t.name, t]));
+function types(): Table {
+  if (!table) {
+    const list = native()
+      .typeInfo()
+      .map(({ id, name, blockSize, typeSize }) => Object.freeze({ id, name, blockSize, typeSize }));
+    table = { list: Object.freeze(list), byId: new Map(list.map((t) => [t.id, t])), byName: new Map(list.map((t) => [t.name, t])) };
+  }
+  return table;
+}
+
+/** Every ggml type, in id order (the native registry is read on first access). */
+export const GGML_TYPES: readonly GgmlTypeDesc[] = new Proxy([] as GgmlTypeDesc[], {
+  get: (_, key) => Reflect.get(types().list, key),
+  has: (_, key) => Reflect.has(types().list, key),
+  ownKeys: () => Reflect.ownKeys(types().list),
+  getOwnPropertyDescriptor: (_, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(types().list, key);
+    // the proxy's target is a writable array, so its descriptors must say so
+    return d && { ...d, writable: key === 'length' ? true : d.writable, configurable: key !== 'length' };
+  },
+});
 
 export function ggmlTypeById(id: number): GgmlTypeDesc | undefined {
-  return byId.get(id);
+  return types().byId.get(id);
 }
 
 export function ggmlTypeByName(name: string): GgmlTypeDesc | undefined {
-  return byName.get(name.toUpperCase());
+  return types().byName.get(name.toUpperCase());
+}
+
+/** Whether rows of ne0 elements are a whole number of the type's blocks (a type given by name must exist). */
+export function rowsFit(type: Pick<GgmlTypeDesc, 'blockSize'> | string, ne0: number): boolean {
+  const t = typeof type === 'string' ? ggmlTypeByName(type) : type;
+  if (!t) throw new Error(`unknown ggml type ${type as string}`);
+  return Number.isInteger(ne0) && ne0 >= 0 && ne0 % t.blockSize === 0;
 }
 
 /** Bytes taken by a tensor of shape ne (ne[0] = row width) in the given type. */

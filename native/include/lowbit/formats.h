@@ -11,9 +11,10 @@ namespace lowbit {
 
 // ggml_type enum values (they are stored in GGUF files).
 enum class GgmlType : uint32_t {
-  F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8,
-  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14,
-  IQ4_NL = 20, IQ4_XS = 23, BF16 = 30, MXFP4 = 39,
+  F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
+  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15,
+  IQ2_XXS = 16, IQ2_XS = 17, IQ3_XXS = 18, IQ1_S = 19, IQ4_NL = 20, IQ3_S = 21, IQ2_S = 22, IQ4_XS = 23,
+  I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28, IQ1_M = 29, BF16 = 30, TQ1_0 = 34, TQ2_0 = 35, MXFP4 = 39,
 };
 
 // Expands n = whole blocks of `src` into floats.
@@ -34,13 +35,19 @@ struct TypeTraits {
   DequantizeRowFn dequantize_simd;  // nullptr: the reference is used
   QuantizeFn quantize_ref;
   QuantizeFn quantize_simd;         // nullptr: the reference is used; must give identical bytes
+  // false for geometry-only entries (no quantizer, no dequantizer): types a GGUF file may hold whose
+  // sizes the engine knows but which it cannot convert
+  bool has_codec() const { return dequantize_ref != nullptr && quantize_ref != nullptr; }
 };
 
 // Registration happens from static initialisers in each format's .cpp (LOWBIT_REGISTER_TYPE).
 bool register_type(const TypeTraits& traits);
+// The types the engine converts (has_codec()); geometry-only entries are not found here.
 const TypeTraits* find_type(GgmlType type);
 const TypeTraits* find_type(const std::string& name);
 std::vector<const TypeTraits*> all_types();
+// Every registered type, geometry-only entries included, in ggml_type order.
+std::vector<const TypeTraits*> all_type_layouts();
 
 // Bytes of one row of n elements; throws std::invalid_argument when n is not a whole number of blocks.
 size_t row_size(const TypeTraits& t, int64_t n);

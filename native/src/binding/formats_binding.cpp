@@ -2,6 +2,7 @@
 // goes through the engine's asynchronous calls instead.
 #include <string>
 
+#include "args.h"
 #include "bindings.h"
 #include "lowbit/formats.h"
 #include "lowbit/simd.h"
@@ -9,17 +10,10 @@
 namespace lowbit::binding {
 namespace {
 
-const TypeTraits& type_arg(const Napi::Env& env, const Napi::Value& v) {
-  if (!v.IsString()) throw Napi::TypeError::New(env, "type name must be a string");
-  const std::string name = v.As<Napi::String>();
-  const TypeTraits* t = find_type(name);
-  if (!t) throw Napi::Error::New(env, "unknown ggml type '" + name + "'");
-  return *t;
-}
-
+// typeInfo() -> every registered type in ggml_type order; codec: false for geometry-only entries
 Napi::Value TypeInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto types = all_types();
+  auto types = all_type_layouts();
   Napi::Array out = Napi::Array::New(env, types.size());
   for (size_t i = 0; i < types.size(); ++i) {
     Napi::Object o = Napi::Object::New(env);
@@ -28,6 +22,7 @@ Napi::Value TypeInfo(const Napi::CallbackInfo& info) {
     o.Set("blockSize", static_cast<double>(types[i]->block_size));
     o.Set("typeSize", static_cast<double>(types[i]->type_size));
     o.Set("quantized", types[i]->is_quantized);
+    o.Set("codec", types[i]->has_codec());
     o.Set("simdQuantize", types[i]->quantize_simd != nullptr);
     o.Set("simdDequantize", types[i]->dequantize_simd != nullptr);
     out.Set(i, o);
@@ -38,7 +33,7 @@ Napi::Value TypeInfo(const Napi::CallbackInfo& info) {
 // quantize(type, src: Float32Array, nrows, nPerRow, importance?: Float32Array|null) -> Uint8Array
 Napi::Value Quantize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const TypeTraits& t = type_arg(env, info[0]);
+  const TypeTraits& t = type_named(env, info[0]);
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     throw Napi::TypeError::New(env, "src must be a Float32Array");
   auto src = info[1].As<Napi::Float32Array>();
@@ -63,7 +58,7 @@ Napi::Value Quantize(const Napi::CallbackInfo& info) {
 // dequantize(type, src: Uint8Array, n) -> Float32Array
 Napi::Value Dequantize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const TypeTraits& t = type_arg(env, info[0]);
+  const TypeTraits& t = type_named(env, info[0]);
   auto src = info[1].As<Napi::Uint8Array>();
   const int64_t n = info[2].As<Napi::Number>().Int64Value();
   size_t rs;

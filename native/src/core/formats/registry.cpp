@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include "lowbit/formats.h"
@@ -18,19 +19,27 @@ bool register_type(const TypeTraits& traits) {
 
 const TypeTraits* find_type(GgmlType type) {
   for (const auto& t : table())
-    if (t.type == type) return &t;
+    if (t.type == type && t.has_codec()) return &t;
   return nullptr;
 }
 
 const TypeTraits* find_type(const std::string& name) {
   for (const auto& t : table())
-    if (name == t.name) return &t;
+    if (name == t.name && t.has_codec()) return &t;
   return nullptr;
 }
 
 std::vector<const TypeTraits*> all_types() {
   std::vector<const TypeTraits*> out;
+  for (const auto& t : table())
+    if (t.has_codec()) out.push_back(&t);
+  return out;
+}
+
+std::vector<const TypeTraits*> all_type_layouts() {
+  std::vector<const TypeTraits*> out;
   for (const auto& t : table()) out.push_back(&t);
+  std::sort(out.begin(), out.end(), [](const TypeTraits* a, const TypeTraits* b) { return a->type < b->type; });
   return out;
 }
 
