@@ -72,7 +72,7 @@ export async function webgpuGptq(kernels: GpuKernels, o: WebGpuGptqRequest): Pro
     diag[j] = o.hessian[j * cols + j] || 1;
     if (o.hessian[j * cols + j] === 0) for (let r = 0; r < rows; r++) w[r * cols + j] = 0;
   }
-  const { s, damp } = feedbackFactor(o.hessian, diag, cols, o.damp ?? 0.01, o.threads ?? 1);
+  const { s, damp } = feedbackFactor(o.hessian, diag, cols, o.damp ?? native().gptqDefaults().damp, o.threads ?? 1);
   const importance = Float32Array.from(diag);
   const factorSeconds = (performance.now() - start) / 1000;
 

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "lowbit/gptq.h"
 
 #ifdef LOWBIT_WITH_CUDA
 #include "../cuda/lowbit_cuda.h"
@@ -51,7 +52,7 @@ Napi::Value CudaGptq(const Napi::CallbackInfo& info) {
   const int64_t rows = int_of(env, o.Get("rows"), "rows"), cols = int_of(env, o.Get("cols"), "cols");
   if (rows <= 0 || cols <= 0 || w.ElementLength() != static_cast<size_t>(rows * cols) || h.ElementLength() != static_cast<size_t>(cols * cols))
     throw Napi::RangeError::New(env, "weights must hold rows × cols values and hessian cols × cols");
-  const double damp = o.Get("damp").IsNumber() ? o.Get("damp").As<Napi::Number>().DoubleValue() : 0.01;
+  const double damp = o.Get("damp").IsNumber() ? o.Get("damp").As<Napi::Number>().DoubleValue() : GptqOptions{}.damp;
   auto out = Napi::Uint8Array::New(env, static_cast<size_t>(rows * cols / type.block_size) * type.type_size);
   LowbitCudaGptqTimes times{};
   const auto t0 = std::chrono::steady_clock::now();
