@@ -113,7 +113,7 @@ describe('plans from sensitivity', () => {
     assert.equal(unmeasured.tensors['blk.0.ffn_down.weight'], 'IQ4_XS');
     assert.match(unmeasured.notes!.join('\n'), /blk\.0\.ffn_down\.weight: IQ4_XS was not measured/);
     const narrow = report([tensor('blk.0.ffn_down.weight', [172, 64], 1, { types: ['F16'] })]);
-    assert.throws(() => planFromSensitivity(narrow, { targetBpw: 16, pins: { 'blk.0.ffn_down.weight': 'Q4_0' } }), /rows of 172 values, not a multiple of Q4_0's block size 32/);
+    assert.throws(() => planFromSensitivity(narrow, { targetBpw: 16, pins: { 'blk.0.ffn_down.weight': 'Q4_0' } }), /blk\.0\.ffn_down\.weight: rows of 172 values are not a multiple of Q4_0's block size 32/);
     assert.throws(() => planFromSensitivity(r, { targetBpw: 4.5, pins: { 'blk.99.*': 'Q4_K' } }), /matches no quantizable tensor/);
     assert.throws(() => planFromSensitivity(r, { targetBpw: 4.5, pins: { 'output.weight': 'Q4_Z' } }), /unknown ggml type Q4_Z/);
   });

@@ -1,5 +1,6 @@
 // ggml tensor types as stored in GGUF (enum value, elements per block, bytes per block), read from
 // the native engine's type registry on first use: one table, native/src/core/formats.
+import { rowsFit as blocksFit } from '../../engine/row-width.js';
 import { native } from '../../engine/native.js';
 
 export interface GgmlTypeDesc {
@@ -39,6 +40,8 @@ export const GGML_TYPES: readonly GgmlTypeDesc[] = new Proxy([] as GgmlTypeDesc[
   },
 });
 
+export { rowWidthProblem } from '../../engine/row-width.js';
+
 export function ggmlTypeById(id: number): GgmlTypeDesc | undefined {
   return types().byId.get(id);
 }
@@ -51,7 +54,7 @@ export function ggmlTypeByName(name: string): GgmlTypeDesc | undefined {
 export function rowsFit(type: Pick<GgmlTypeDesc, 'blockSize'> | string, ne0: number): boolean {
   const t = typeof type === 'string' ? ggmlTypeByName(type) : type;
   if (!t) throw new Error(`unknown ggml type ${type as string}`);
-  return Number.isInteger(ne0) && ne0 >= 0 && ne0 % t.blockSize === 0;
+  return blocksFit(t, ne0);
 }
 
 /** Bytes taken by a tensor of shape ne (ne[0] = row width) in the given type. */

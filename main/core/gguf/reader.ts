@@ -3,7 +3,7 @@
 // allocated, so hostile files fail with a GgufFormatError instead of crashing or hanging.
 import fs from 'node:fs';
 
-import { GgmlTypeDesc, ggmlTypeById, tensorBytes } from './ggml-types.js';
+import { GgmlTypeDesc, ggmlTypeById, rowsFit, rowWidthProblem, tensorBytes } from './ggml-types.js';
 import { GgufKv, GgufScalar, GgufType, SCALAR_SIZE, isValueType } from './gguf-values.js';
 
 export class GgufFormatError extends Error {
@@ -171,8 +171,7 @@ export function readGguf(path: string): GgufFile {
       const elements = ne.reduce((a, b) => a * b, 1);
       if (!Number.isSafeInteger(elements) || elements > fileSize * (8 / 1.5) * type.blockSize)
         fail(`tensor ${name} has absurd dimensions ${ne.join('×')}`);
-      if (ne[0] % type.blockSize !== 0)
-        fail(`tensor ${name}: row width ${ne[0]} is not a multiple of ${type.name}'s block size ${type.blockSize}`);
+      if (!rowsFit(type, ne[0])) fail(`tensor ${name}: ${rowWidthProblem(type, ne[0])}`);
       if (offset % alignment !== 0) fail(`tensor ${name} offset ${offset} is not aligned to ${alignment}`);
       tensors.push({ name, type, ne, offset, fileOffset: 0, nbytes: tensorBytes(type, ne) });
     }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { GgmlTypeDesc, tensorBytes } from './ggml-types.js';
+import { GgmlTypeDesc, rowsFit, rowWidthProblem, tensorBytes } from './ggml-types.js';
 import { GgufKv, GgufScalar, GgufType } from './gguf-values.js';
 
 export interface PlannedTensor {
@@ -103,8 +103,7 @@ export function layoutGguf(kv: Map<string, GgufKv>, tensors: PlannedTensor[], al
   const nbytes: number[] = [];
   let rel = 0;
   for (const t of tensors) {
-    if (t.ne[0] % t.type.blockSize !== 0)
-      throw new Error(`tensor ${t.name}: row width ${t.ne[0]} is not a multiple of ${t.type.name}'s block size ${t.type.blockSize}`);
+    if (!rowsFit(t.type, t.ne[0])) throw new Error(`tensor ${t.name}: ${rowWidthProblem(t.type, t.ne[0])}`);
     sink.str(t.name);
     sink.u32(t.ne.length);
     for (const n of t.ne) sink.u64(n);

@@ -3,6 +3,7 @@
 import type { ModelDescription } from '../model/types.js';
 import { isQuantizable, PresetChoice, unquantizedType } from '../quant/presets.js';
 import type { PlanFile } from '../../contract/sensitivity.js';
+import { rowWidthProblem } from '../gguf/ggml-types.js';
 import { fitsRow, ggmlType } from './rules.js';
 
 export class PlanMismatchError extends Error {
@@ -28,7 +29,7 @@ export function planTensorTypes(desc: ModelDescription, plan: PlanFile): Map<str
     if (!isQuantizable({ name, ne: t.ne, type: t.type })) throw new PlanMismatchError(`the plan gives ${name} the type ${type}, but that tensor is not quantizable`);
     const g = ggmlType(type, `plan, tensor ${name}`);
     if (!fitsRow(type, t.ne))
-      throw new PlanMismatchError(`the plan gives ${name} the type ${type}, but its rows of ${t.ne[0]} values are not a multiple of ${type}'s block size ${g.blockSize}`);
+      throw new PlanMismatchError(`the plan gives ${name} the type ${type}, but its ${rowWidthProblem(g, t.ne[0])}`);
   }
   const out = new Map<string, PresetChoice>();
   const missing: string[] = [];

@@ -2,7 +2,7 @@
 // type for tensors whose statistics cannot be trusted. Types are compared by bits per weight, so
 // a minimum of Q4_K (4.5 bpw) is also met by Q4_0 or IQ4_NL where a row cannot hold Q4_K's
 // 256-wide blocks.
-import { ggmlTypeByName, GgmlTypeDesc } from '../gguf/ggml-types.js';
+import { ggmlTypeByName, GgmlTypeDesc, rowsFit, rowWidthProblem } from '../gguf/ggml-types.js';
 import { baseKind } from '../sensitivity/tensor-place.js';
 
 /**
@@ -35,7 +35,7 @@ export function bitsPerWeight(type: string): number {
 }
 
 export function fitsRow(type: string, ne: readonly number[]): boolean {
-  return ne[0] % ggmlType(type, 'row width').blockSize === 0;
+  return rowsFit(ggmlType(type, 'row width'), ne[0]);
 }
 
 /** Parses NAME=TYPE (pins: tensor name or glob; minimums: kind). */
@@ -66,7 +66,7 @@ export function resolvePins(pins: Record<string, string>, tensors: ReadonlyArray
     if (!hits.length) throw new Error(`pin ${pattern}=${type} matches no quantizable tensor`);
     for (const t of hits) {
       if (!fitsRow(type, t.ne))
-        throw new Error(`pin ${pattern}=${type}: tensor ${t.name} has rows of ${t.ne[0]} values, not a multiple of ${type}'s block size ${ggmlType(type, 'pin').blockSize}`);
+        throw new Error(`pin ${pattern}=${type}: tensor ${t.name}: ${rowWidthProblem(ggmlType(type, 'pin'), t.ne[0])}`);
       out.set(t.name, type);
     }
   }

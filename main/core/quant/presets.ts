@@ -1,7 +1,7 @@
 // llama-quantize's preset mixes ("Q4_K_M" …): which ggml type each tensor gets. These files are
 // the baselines every method of ours is compared with, so the rules follow llama.cpp's
 // llama_tensor_get_type exactly, including its counters that walk tensors in name order.
-import { ggmlTypeByName } from '../gguf/ggml-types.js';
+import { ggmlTypeByName, rowsFit } from '../gguf/ggml-types.js';
 
 export const PRESET_DEFAULT_TYPE: Record<string, string> = {
   F32: 'F32', F16: 'F16', BF16: 'BF16', Q4_0: 'Q4_0', Q4_1: 'Q4_1', Q5_0: 'Q5_0', Q5_1: 'Q5_1', Q8_0: 'Q8_0',
@@ -58,12 +58,6 @@ const FALLBACK: Record<string, string> = {
   Q2_K: 'IQ4_NL', Q3_K: 'IQ4_NL', IQ4_XS: 'IQ4_NL', Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0',
 };
 
-function blockSize(type: string): number {
-  const t = ggmlTypeByName(type);
-  if (!t) throw new Error(`unknown ggml type ${type}`);
-  return t.blockSize;
-}
-
 const useMoreBits = (i: number, n: number) => i < Math.floor(n / 8) || i >= Math.floor((7 * n) / 8) || (i - Math.floor(n / 8)) % 3 === 2;
 
 /** The per-tensor types llama-quantize would choose for `preset` (without --pure). */
@@ -91,7 +85,7 @@ export function presetTypes(tensors: PresetTensor[], preset: string, info: Prese
     const p = preset;
     if (name === 'output.weight' || (!hasOutput && name === 'token_embd.weight')) {
       if (p === 'MXFP4_MOE') type = 'Q8_0';
-      else if (t.ne[0] % blockSize(type) !== 0) type = 'Q8_0';
+      else if (!rowsFit(type, t.ne[0])) type = 'Q8_0';
       else if (type !== 'Q8_0') type = 'Q6_K';
     } else if (p === 'MXFP4_MOE') {
       type = (t.ne[2] ?? 1) > 1 ? 'MXFP4' : 'Q8_0';
@@ -168,7 +162,7 @@ export function presetTypes(tensors: PresetTensor[], preset: string, info: Prese
  * to a 32-block type of similar size, and whatever still does not fit is stored as F16.
  */
 export function fitRowWidth(t: PresetTensor, type: string): PresetChoice {
-  if (t.ne[0] % blockSize(type) === 0) return { type };
+  if (rowsFit(type, t.ne[0])) return { type };
   const fb = FALLBACK[type];
-  return { type: fb && t.ne[0] % blockSize(fb) === 0 ? fb : 'F16', fallbackFrom: type };
+  return { type: fb && rowsFit(fb, t.ne[0]) ? fb : 'F16', fallbackFrom: type };
 }

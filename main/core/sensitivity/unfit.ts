@@ -1,7 +1,7 @@
 // The candidate types a sensitivity measurement was asked for but could not apply to a tensor,
 // with the reason, so that no type is dropped without a word.
 import type { SensitivityReport } from '../../contract/sensitivity.js';
-import { ggmlTypeByName } from '../gguf/ggml-types.js';
+import { ggmlTypeByName, rowsFit, rowWidthProblem } from '../gguf/ggml-types.js';
 
 /** Fills each tensor's `unfit` from the types that were asked for (in place) and returns the report. */
 export function explainUnfit(report: SensitivityReport, requested: readonly string[]): SensitivityReport {
@@ -10,8 +10,8 @@ export function explainUnfit(report: SensitivityReport, requested: readonly stri
     const unfit = requested
       .filter((type) => !have.has(type))
       .map((type) => {
-        const block = ggmlTypeByName(type)?.blockSize;
-        const reason = block && t.ne[0] % block !== 0 ? `rows of ${t.ne[0]} values are not a multiple of ${type}'s block size ${block}` : `${type} was not measured for this tensor`;
+        const geometry = ggmlTypeByName(type);
+        const reason = geometry && !rowsFit(geometry, t.ne[0]) ? rowWidthProblem(geometry, t.ne[0]) : `${type} was not measured for this tensor`;
         return { type, reason };
       });
     if (unfit.length) t.unfit = unfit;

@@ -3,6 +3,7 @@
 // RoPE's cos/sin table go up, every step runs on device buffers (forward-ops.ts, the linear layers'
 // dequantize-matmul), and only the logits come back.
 import type { EngineModel, TensorRef } from '../model-types.js';
+import { rowsFit, rowWidthProblem } from '../row-width.js';
 import { native } from '../native.js';
 import { readTensorBytes } from '../tensor-values.js';
 import { checkAttentionShape, ForwardOps, type RopeParams, ropeTable } from './forward-ops.js';
@@ -38,7 +39,7 @@ function geometry(t: TensorRef): { cols: number; rows: number; rowBytes: number 
   const st = shaderType(t.type);
   const cols = t.ne[0];
   const rows = t.ne.slice(1).reduce((a, b) => a * b, 1);
-  if (cols % st.blockSize !== 0) throw new Error(`tensor ${t.name}: ${cols} columns is not a whole number of ${t.type} blocks`);
+  if (!rowsFit(st, cols)) throw new Error(`tensor ${t.name}: ${rowWidthProblem({ name: t.type, blockSize: st.blockSize }, cols)}`);
   const rowBytes = (cols / st.blockSize) * st.typeSize;
   if (rowBytes * rows !== t.nbytes) throw new Error(`tensor ${t.name}: ${t.nbytes} bytes do not match its shape and type`);
   return { cols, rows, rowBytes };

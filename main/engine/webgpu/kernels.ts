@@ -2,13 +2,14 @@
 // quantized W, and XᵀX accumulation. Shader sources are in shaders/*.wgsl.
 import { native } from '../native.js';
 import type { GpuHandle } from './device.js';
+import { rowsFit } from '../row-width.js';
 import { GpuRunner, gridStride } from './runner.js';
 import { blockKernelSource, quantizeSource, shaderFile, type ShaderType } from './shaders.js';
 
 const WG = 64;
 
 function checkWidth(t: ShaderType, n: number, what: string): void {
-  if (!Number.isInteger(n) || n < 0 || n % t.blockSize !== 0) {
+  if (!rowsFit(t, n)) {
     throw new Error(`${what}: ${n} elements is not a whole number of ${t.name} blocks (${t.blockSize} elements each)`);
   }
 }
