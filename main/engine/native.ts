@@ -113,6 +113,8 @@ export interface NativeSensitivityEntry {
 }
 
 export interface NativePipelineResult {
+  /** the GPTQ options the engine ran with, as it parsed them */
+  options: NativeGptqDefaults;
   tokens: number;
   sequences: number;
   tensors: NativePipelineTensor[];

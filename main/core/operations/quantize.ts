@@ -32,6 +32,8 @@ export interface QuantizeReport {
   seconds: number;
   /** of the file written, so that an export can check it is still the same */
   sha256?: string;
+  /** GPTQ's options as the engine ran them */
+  gptq?: NativePipelineResult['options'];
   /** the saved plan this run executed, when it came from one */
   planId?: number;
 }
@@ -133,6 +135,7 @@ export const quantizeOperation: Operation<QuantizeSpec, QuantizeReport> = {
             ...(measured.has(t.name) ? { error: measured.get(t.name)!.error, rtnError: measured.get(t.name)!.rtnError } : {}),
           })),
           calibrationTokens: res.written?.tokens,
+          ...(res.written ? { gptq: res.written.options } : {}),
           seconds: (performance.now() - t0) / 1000,
           ...('plan' in spec.target && spec.target.planId !== undefined ? { planId: spec.target.planId } : {}),
         };
@@ -140,7 +143,7 @@ export const quantizeOperation: Operation<QuantizeSpec, QuantizeReport> = {
         x.log(`wrote ${report.out}: ${(report.bytes / 1048576).toFixed(2)} MiB, ${report.bitsPerWeight.toFixed(3)} bpw in ${report.seconds.toFixed(1)} s`);
         return report;
       },
-      results: (r) => ({ out: path.resolve(r.out), bytes: r.bytes, bitsPerWeight: r.bitsPerWeight, sha256: r.sha256 }),
+      results: (r) => ({ out: path.resolve(r.out), bytes: r.bytes, bitsPerWeight: r.bitsPerWeight, sha256: r.sha256, ...(r.gptq ? { gptq: r.gptq } : {}) }),
       persist: (store, runId, r) => saveTensorStats(store, runId, r, measured),
     };
   },

@@ -32,7 +32,7 @@ export interface SensitivityRequest {
 }
 
 export function checkCandidateTypes(types: string[]): string[] {
-  const known = new Set(native().typeInfo().map((t) => t.name));
+  const known = new Set(native().typeInfo().filter((t) => t.codec).map((t) => t.name));
   for (const t of types) if (!known.has(t) || t === 'F32') throw new Error(`${t} is not a candidate type (choose among ${[...known].filter((k) => k !== 'F32').join(', ')})`);
   return [...new Set([...types, 'F16'])];
 }

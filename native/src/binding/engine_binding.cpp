@@ -198,7 +198,7 @@ Napi::Value Imatrix(const Napi::CallbackInfo& info) {
 }
 
 // quantizeSequential(handle, tokens, jobs, outPath, options, onProgress) -> { promise, cancel }
-// resolving to { tokens, sequences, tensors: [{ name, type, layer, gptq, error, rtnError, damp,
+// resolving to { options, tokens, sequences, tensors: [{ name, type, layer, gptq, error, rtnError, damp,
 // qepLambda, deadColumns, tokens, seconds }] }. Options: seqLen, qep, and the GPTQ fields of
 // read_gptq_options (threads, damp, blockSize, actOrder, subblockRefit, qepAlpha, qepLambda, measure).
 Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
@@ -223,8 +223,9 @@ Napi::Value QuantizeSequential(const Napi::CallbackInfo& info) {
         po.progress = [&ctx](double d, double t) { ctx.report(d, t); };
         *result = quantize_sequential(*model, *tokens, *jobs, out_path, po);
       },
-      [result](Napi::Env env) -> Napi::Value {
+      [result, opt](Napi::Env env) -> Napi::Value {
         Napi::Object r = Napi::Object::New(env);
+        r.Set("options", pipeline_gptq_object(env, *opt));  // what the engine ran with
         r.Set("tokens", static_cast<double>(result->tokens));
         r.Set("sequences", static_cast<double>(result->sequences));
         Napi::Array tensors = Napi::Array::New(env, result->tensors.size());

@@ -46,9 +46,9 @@ void read_gptq_options(Napi::Env env, const Napi::Object& o, GptqOptions& opt) {
   opt.threads = static_cast<int>(std::max<int64_t>(1, threads));
 }
 
-Napi::Value GptqDefaults(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const PipelineOptions d;
+Napi::Value GptqDefaults(const Napi::CallbackInfo& info) { return pipeline_gptq_object(info.Env(), PipelineOptions()); }
+
+Napi::Object pipeline_gptq_object(Napi::Env env, const PipelineOptions& d) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("damp", d.gptq.damp);
   out.Set("blockSize", static_cast<double>(d.gptq.block));
