@@ -238,6 +238,14 @@ describe('studio flow and layout in the browser (web mode)', { skip }, () => {
     for (const b of quants) assert.ok(x0 < b / perUnit && b / perUnit < x1, `size ${b / perUnit} inside (${x0}, ${x1})`);
     for (const k of evals) assert.ok(y0 < k && k < y1, `KL ${k} inside (${y0}, ${y1})`);
 
+    // hovering a run on the Pareto front: one tooltip line (the front's copy of the point is not repeated)
+    const [[px, py]] = JSON.parse((await chart.getAttribute('data-pixels'))!) as number[][];
+    const box = (await chart.boundingBox())!;
+    await page.mouse.move(box.x + (px * box.width) / 720, box.y + (py * box.height) / 380);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=pareto]')?.getAttribute('data-tooltip-lines')) > 0);
+    assert.equal(await chart.getAttribute('data-tooltip-lines'), '1');
+    await page.mouse.move(0, 0);
+
     const textColour = () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--text').trim());
     assert.equal(await chart.getAttribute('data-axis-color'), await textColour());
     await page.screenshot({ path: path.join(shots, 'results-light.png'), fullPage: true });

@@ -79,7 +79,13 @@ describe('studio service on stories260K', { skip: skipNoShared }, () => {
     await assert.rejects(api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q4_0', planId: saved.id, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }), /either --type PRESET or --plan PLAN\.json \(one of them\)/);
     await assert.rejects(api.startJob({ kind: 'quantize', projectId: p.id, model, type: null, method: 'rtn', out: path.join(dir, 'x.gguf'), textSetId: null }), /either --type PRESET or --plan PLAN\.json \(one of them\)/);
     await assert.rejects(api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q4_0', method: 'gptq', out: path.join(dir, 'x.gguf'), textSetId: null }), /GPTQ needs a calibration text set/);
+    // an existing file needs the user's word before a job exists
+    const taken = path.join(dir, 'taken.gguf');
+    fs.writeFileSync(taken, 'kept');
+    await assert.rejects(api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q8_0', method: 'rtn', out: taken, textSetId: null }), /taken\.gguf already exists: confirm to replace it/);
     assert.equal((await api.listJobs(p.id)).length, jobsBefore);
+    await finish(await api.startJob({ kind: 'quantize', projectId: p.id, model, type: 'Q8_0', method: 'rtn', out: taken, textSetId: null, overwrite: true }));
+    assert.equal(fs.readFileSync(taken).subarray(0, 4).toString(), 'GGUF');
     const planned = path.join(dir, 'planned.gguf');
     const pj = await finish(await api.startJob({ kind: 'quantize', projectId: p.id, model, type: null, planId: saved.id, method: 'rtn', out: planned, textSetId: null }));
     assert.equal(fs.statSync(planned).size, saved.bytes, 'the file is exactly the planned size');

@@ -3,8 +3,8 @@
 import type { JobSpec } from '../../contract/api.js';
 import { getPlan } from '../db/plans-store.js';
 import type { Store } from '../db/store.js';
-import { runOperation } from '../operations/runner.js';
-import { type CalibrationSpec, type OperationSpec, type QuantizeTarget, validateOperation } from '../operations/spec.js';
+import { checkOperation, runOperation } from '../operations/runner.js';
+import type { CalibrationSpec, OperationSpec, QuantizeTarget } from '../operations/spec.js';
 import type { JobContext, JobWork } from './runner.js';
 
 function calibrationSet(store: Store, projectId: number, textSetId: number | null, what: string): CalibrationSpec {
@@ -53,8 +53,9 @@ function jobResult(kind: JobSpec['kind'], result: object): unknown {
 
 export function jobWork(store: Store, spec: JobSpec): JobWork {
   if (!store.project(spec.projectId)) throw new Error(`no project with id ${spec.projectId}`);
-  // refused at once, before a job exists
-  const operation = validateOperation(operationFor(store, spec));
+  // refused at once, before a job exists: a bad spec, or an output that needs the user's word
+  const operation = operationFor(store, spec);
+  checkOperation(operation, store);
   return async (ctx: JobContext) =>
     jobResult(spec.kind, await runOperation(operation, {
       store, projectId: spec.projectId, signal: ctx.signal,

@@ -84,15 +84,20 @@ const OPERATIONS = {
 type Operations = typeof OPERATIONS;
 export type OperationResult<K extends OperationName> = Awaited<ReturnType<Awaited<ReturnType<Operations[K]['prepare']>>['execute']>> & { runId: number | null };
 
-export async function runOperation<S extends OperationSpec>(spec: S, context: OperationContext = {}): Promise<OperationResult<S['op']>> {
+/** The spec is valid and may write where it says (output.ts): what the studio checks before it starts a job. */
+export function checkOperation(spec: OperationSpec, store?: Store): void {
   validateOperation(spec);
+  const { inputs, outputs } = (OPERATIONS[spec.op] as unknown as Operation<OperationSpec, object>).files(spec);
+  for (const out of outputs) checkOutput(out, { inputs, store, overwrite: spec.overwrite });
+}
+
+export async function runOperation<S extends OperationSpec>(spec: S, context: OperationContext = {}): Promise<OperationResult<S['op']>> {
+  checkOperation(spec, context.store);
   const op = OPERATIONS[spec.op] as unknown as Operation<S, object>;
   const ctx = { ...context, threads: context.threads ?? defaultThreads() };
   const { signal } = ctx;
   const projectId = ctx.projectId ?? null;
   throwIfCancelled(signal);
-  const { inputs, outputs } = op.files(spec);
-  for (const out of outputs) checkOutput(out, { inputs, store: ctx.store, overwrite: spec.overwrite });
   let prepared: Prepared<object>;
   try {
     prepared = await op.prepare(spec, ctx);
