@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type BackendChoice, chooseBackend } from '../../engine/backends/choose.js';
 import { CancelledError, throwIfCancelled } from '../../engine/cancelled.js';
 import { openModel } from '../../engine/evaluate.js';
-import { awaitJob, type ModelHandle, native } from '../../engine/native.js';
+import { awaitJob, native } from '../../engine/native.js';
 import { GpuForward, type LinearInputTap } from '../../engine/webgpu/forward.js';
 import type { GpuKernels } from '../../engine/webgpu/index.js';
 import { ImatrixEntry, writeImatrix } from '../imatrix/write.js';

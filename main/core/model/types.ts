@@ -2,7 +2,7 @@
 // where its bytes lie on disk. Importers (GGUF, llama2.c, Hugging Face) produce it; the native
 // engine memory-maps the files it names. Tensor names and layouts follow llama.cpp's GGUF
 // conventions (blk.N.attn_q.weight …; ne[0] is the row width, i.e. the input dimension).
-import type { EngineModel, ModelHparams, TensorRef } from '../../engine/model-types.js';
+import type { EngineModel } from '../../engine/model-types.js';
 import type { GgufFile } from '../gguf/reader.js';
 
 export type { ModelHparams, RopeScaling, RopeType, TensorRef } from '../../engine/model-types.js';
