@@ -1,6 +1,9 @@
 // The process that owns a running run or job, and whether it is still alive. A pid alone can be
 // reused after a reboot or a long time; on Linux its start time in /proc tells the two apart.
+import type Database from 'better-sqlite3';
 import fs from 'node:fs';
+
+import { removeTempFiles } from '../gguf/writer.js';
 
 export interface Owner {
   pid: number;
@@ -32,4 +35,24 @@ export function isAlive(o: Owner | null): boolean {
   }
   const started = process.platform === 'linux' ? linuxStart(o.pid) : null;
   return started === null || Math.abs(started - o.started) < 5000;
+}
+
+/**
+ * Rows of `table` left 'running' by a process that is gone become 'interrupted' (with `why`), and
+ * the temporary files that process left for the row's output (`out` in its JSON `detail` column) go.
+ */
+export function interruptOrphans(db: Database.Database, o: { table: 'runs' | 'jobs'; detail: 'params' | 'spec'; why: string; alsoSet?: string }): number {
+  const rows = db.prepare(`SELECT id, owner, ${o.detail} AS detail FROM ${o.table} WHERE status = 'running'`).all() as Array<{ id: number; owner: string | null; detail: string }>;
+  const mark = db.prepare(`UPDATE ${o.table} SET status = 'interrupted', ${o.alsoSet ?? ''} finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+                           error = COALESCE(error, ?) WHERE id = ? AND status = 'running'`);
+  let interrupted = 0;
+  for (const r of rows) {
+    const owner = r.owner === null ? null : (JSON.parse(r.owner) as Owner);
+    if (isAlive(owner)) continue;
+    mark.run(o.why, r.id);
+    interrupted++;
+    const out = (JSON.parse(r.detail) as { out?: unknown }).out;
+    if (typeof out === 'string' && owner) removeTempFiles(out, owner.pid);
+  }
+  return interrupted;
 }

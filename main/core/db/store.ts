@@ -3,10 +3,9 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { removeTempFiles } from '../gguf/writer.js';
 import { migrate } from './migrate.js';
 import type { ID_TABLES } from './migrations/006-owners-and-ids.js';
-import { isAlive, type Owner, thisProcess } from './owner.js';
+import { interruptOrphans, thisProcess } from './owner.js';
 
 type IdTable = (typeof ID_TABLES)[number];
 
@@ -107,21 +106,7 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
-    this.interruptedAtOpen = this.interruptOrphanRuns();
-  }
-
-  /** Runs left 'running' by a process that is gone become 'interrupted', and their temporary files go. */
-  private interruptOrphanRuns(): number {
-    const orphans = (this.db.prepare(`SELECT id, owner, params FROM runs WHERE status = 'running'`).all() as Array<{ id: number; owner: string | null; params: string }>)
-      .map((r) => ({ id: r.id, owner: r.owner === null ? null : (JSON.parse(r.owner) as Owner), out: (JSON.parse(r.params) as { out?: unknown }).out }))
-      .filter((r) => !isAlive(r.owner));
-    const mark = this.db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-                error = COALESCE(error, 'the process ended before the run finished') WHERE id = ? AND status = 'running'`);
-    for (const r of orphans) {
-      mark.run(r.id);
-      if (typeof r.out === 'string' && r.owner) removeTempFiles(r.out, r.owner.pid);
-    }
-    return orphans.length;
+    this.interruptedAtOpen = interruptOrphans(this.db, { table: 'runs', detail: 'params', why: 'the process ended before the run finished' });
   }
 
   /** The next id of a table: ids are never given twice, even after a delete (migration 006). */

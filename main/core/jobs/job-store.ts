@@ -1,8 +1,7 @@
 // Job rows in SQLite: what the studio shows after the window is closed and reopened.
 import type { JobInfo, JobKind, JobSpec, Status } from '../../contract/api.js';
-import { isAlive, type Owner, thisProcess } from '../db/owner.js';
+import { interruptOrphans, thisProcess } from '../db/owner.js';
 import type { Store } from '../db/store.js';
-import { removeTempFiles } from '../gguf/writer.js';
 
 /** Lines kept per job; older ones are dropped (the full story is in the run's record). */
 export const LOG_LINES = 200;
@@ -46,16 +45,7 @@ export class JobStore {
 
   /** Jobs whose studio process is gone can never finish: they become 'interrupted', and their temporary files go. */
   interruptOrphans(): number {
-    const orphans = (this.store.db.prepare(`SELECT id, owner, spec FROM jobs WHERE status = 'running'`).all() as Array<{ id: number; owner: string | null; spec: string }>)
-      .map((r) => ({ id: r.id, owner: r.owner === null ? null : (JSON.parse(r.owner) as Owner), spec: JSON.parse(r.spec) as JobSpec }))
-      .filter((r) => !isAlive(r.owner));
-    const mark = this.store.db.prepare(`UPDATE jobs SET status = 'interrupted', eta_s = NULL, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-                error = COALESCE(error, 'the studio stopped before the job finished') WHERE id = ? AND status = 'running'`);
-    for (const j of orphans) {
-      mark.run(j.id);
-      if (j.spec.kind === 'quantize' && j.owner) removeTempFiles(j.spec.out, j.owner.pid);
-    }
-    return orphans.length;
+    return interruptOrphans(this.store.db, { table: 'jobs', detail: 'spec', why: 'the studio stopped before the job finished', alsoSet: 'eta_s = NULL,' });
   }
 
   create(spec: JobSpec): JobInfo {
