@@ -57,10 +57,7 @@ describe('validateOperation', () => {
 
 describe('runOperation', () => {
   it('never writes over an input, a recorded model or, unasked, an existing file', async () => {
-    const dir = tmp();
-    const model = path.join(dir, 'm.gguf');
-    await writeSyntheticGguf(model, SHAPES.tiny, { seed: 1 });
-    const store = new Store(path.join(dir, 'studio.db'));
+    const { dir, model, store } = await modelAndStore();
     const quantize = (out: string, overwrite?: boolean) => runOperation({ op: 'quantize', model, out, target: { preset: 'Q8_0' }, method: 'rtn', overwrite }, { store, threads: 1 });
     const before = fs.readFileSync(model);
     await assert.rejects(quantize(model, true), /refused: .*m\.gguf is an input of this operation/);
@@ -89,10 +86,7 @@ describe('runOperation', () => {
   });
 
   it('creates the run in its project and closes it as cancelled with one CancelledError', async () => {
-    const dir = tmp();
-    const model = path.join(dir, 'm.gguf');
-    await writeSyntheticGguf(model, SHAPES.tiny, { seed: 1 });
-    const store = new Store(path.join(dir, 'studio.db'));
+    const { dir, model, store } = await modelAndStore();
     const project = store.createProject('p');
     const ac = new AbortController();
     const runs: number[] = [];
@@ -112,10 +106,7 @@ describe('runOperation', () => {
 
 describe('evaluation text', () => {
   it('refuses binary files offered as text, and text a model was calibrated on', async () => {
-    const dir = tmp();
-    const model = path.join(dir, 'm.gguf');
-    await writeSyntheticGguf(model, SHAPES.tiny, { seed: 1 });
-    const store = new Store(path.join(dir, 'studio.db'));
+    const { dir, model, store } = await modelAndStore();
     const evaluate = (m: string, text: string) => runOperation({ op: 'evaluate', model: m, text, nCtx: 16 }, { store, threads: 1 });
     await assert.rejects(evaluate(model, model), /m\.gguf is not a text file: it holds NUL bytes/);
     const latin1 = path.join(dir, 'latin1.txt');
@@ -198,6 +189,14 @@ describe('the store', () => {
     first.close();
   });
 });
+
+/** A folder with a tiny synthetic model and a database. */
+async function modelAndStore() {
+  const dir = tmp();
+  const model = path.join(dir, 'm.gguf');
+  await writeSyntheticGguf(model, SHAPES.tiny, { seed: 1 });
+  return { dir, model, store: new Store(path.join(dir, 'studio.db')) };
+}
 
 function writeText(dir: string): string {
   const file = path.join(dir, 'text.txt');
