@@ -5,18 +5,22 @@ const PREFIX = 'lowbit.draft.';
 
 const keyOf = (projectId: number, form: string) => `${PREFIX}${projectId}.${form}`;
 
+/** The stored draft as an object, or null when there is none or it is broken. */
+function stored(storage: Storage, key: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(storage.getItem(key) ?? 'null');
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function loadDraft<T extends object>(projectId: number | undefined, form: string, defaults: T, storage: Storage = localStorage): T {
   const out = { ...defaults };
-  if (projectId === undefined) return out;
-  let saved: unknown;
-  try {
-    saved = JSON.parse(storage.getItem(keyOf(projectId, form)) ?? 'null');
-  } catch {
-    return out;
-  }
-  if (!saved || typeof saved !== 'object') return out;
+  const saved = projectId === undefined ? null : stored(storage, keyOf(projectId, form));
+  if (!saved) return out;
   for (const k of Object.keys(defaults) as Array<keyof T>) {
-    const v = (saved as T)[k];
+    const v = saved[k as string] as T[keyof T];
     const d = defaults[k];
     if (v === undefined) continue;
     if (Array.isArray(d) ? Array.isArray(v) : d === null || typeof v === typeof d) out[k] = v;
@@ -28,7 +32,7 @@ export function saveDraft(projectId: number | undefined, form: string, value: un
   if (projectId !== undefined) storage.setItem(keyOf(projectId, form), JSON.stringify(value));
 }
 
-/** Forgets every draft of a deleted project (ids can be reused by the next project). */
+/** Forgets every draft of a deleted project. */
 export function dropDrafts(projectId: number, storage: Storage = localStorage): void {
   const prefix = `${PREFIX}${projectId}.`;
   const keys: string[] = [];
@@ -42,12 +46,6 @@ export function dropDrafts(projectId: number, storage: Storage = localStorage): 
 /** Changes some fields of another form's draft (a view preparing the next step's form). */
 export function patchDraft(projectId: number | undefined, form: string, fields: object, storage: Storage = localStorage): void {
   if (projectId === undefined) return;
-  let saved: object = {};
-  try {
-    const parsed: unknown = JSON.parse(storage.getItem(keyOf(projectId, form)) ?? '{}');
-    if (parsed && typeof parsed === 'object') saved = parsed;
-  } catch {
-    // a broken draft is replaced
-  }
-  storage.setItem(keyOf(projectId, form), JSON.stringify({ ...saved, ...fields }));
+  // a broken draft is replaced
+  storage.setItem(keyOf(projectId, form), JSON.stringify({ ...stored(storage, keyOf(projectId, form)), ...fields }));
 }
