@@ -10,21 +10,21 @@ declare global {
   }
 }
 
-const STOPPED = 'the studio server stopped';
+/** The server is gone: the page shows the banner, and the call fails with this. */
+function stopped(): Error {
+  connection.markLost();
+  return new Error('the studio server stopped');
+}
 
 async function call(method: StudioMethod, args: unknown[]): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch('api/call', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method, args }) });
   } catch {
-    connection.markLost();
-    throw new Error(STOPPED);
+    throw stopped();
   }
   // 401: the page's access token is not this server's (it was restarted)
-  if (res.status === 401) {
-    connection.markLost();
-    throw new Error(STOPPED);
-  }
+  if (res.status === 401) throw stopped();
   const body = (await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }))) as { ok: boolean; result?: unknown; error?: string; exists?: boolean };
   // exists: the output file is there and the user has not confirmed replacing it
   if (!body.ok) throw Object.assign(new Error(body.error ?? `HTTP ${res.status}`), { exists: body.exists === true });

@@ -30,7 +30,7 @@ class Jobs {
     if (job.status !== 'running') session.revision++;
   }
 
-  /** A deleted project's jobs leave the page (its id may be given to the next project). */
+  /** A deleted project's jobs leave the page. */
   dropProject(projectId: number) {
     this.list = this.list.filter((j) => j.projectId !== projectId);
   }
